@@ -1,0 +1,149 @@
+/**
+ * Versioned schema migrations of the SQLite store. Each migration runs once, in order, inside one
+ * `BEGIN IMMEDIATE` transaction together with its row in `gatehouse_migrations`; reopening a
+ * database applies only what is missing, and a database written by a newer gatehouse is refused.
+ *
+ * @module
+ */
+import type BetterSqlite3 from 'better-sqlite3';
+
+/** One schema change. Versions start at 1 and increase by 1; a released migration never changes. */
+export interface SqliteMigration {
+  /** Position in the sequence (1, 2, 3, ...). */
+  readonly version: number;
+  /** Short description, stored next to the version for operators. */
+  readonly name: string;
+  /** The SQL to run (may hold several statements). */
+  readonly sql: string;
+}
+
+/**
+ * Every migration of the SQLite store, in order.
+ *
+ * Dates are INTEGER epoch milliseconds; booleans are INTEGER 0/1. Tables are `STRICT` so a wrong
+ * type is an error rather than a silent conversion. `tokens` has no foreign key to `users` on
+ * purpose: an application that keeps its users elsewhere (its own `UserRepository`) can still
+ * use this token table; a user's tokens are removed with `deleteAllForUser`.
+ */
+export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = Object.freeze([
+  {
+    version: 1,
+    name: 'users and tokens',
+    sql: `
+      CREATE TABLE users (
+        id                       TEXT    NOT NULL PRIMARY KEY,
+        email                    TEXT    NOT NULL,
+        username                 TEXT,
+        password_hash            TEXT,
+        role                     TEXT    NOT NULL DEFAULT 'USER',
+        is_active                INTEGER NOT NULL DEFAULT 1 CHECK (is_active IN (0, 1)),
+        email_verified_at        INTEGER,
+        password_change_required INTEGER NOT NULL DEFAULT 0 CHECK (password_change_required IN (0, 1)),
+        created_at               INTEGER NOT NULL,
+        updated_at               INTEGER NOT NULL
+      ) STRICT;
+      CREATE UNIQUE INDEX users_email_unique ON users (email);
+      -- SQLite treats NULLs as distinct in a unique index: any number of users without a username.
+      CREATE UNIQUE INDEX users_username_unique ON users (username);
+
+      CREATE TABLE tokens (
+        id                TEXT    NOT NULL PRIMARY KEY,
+        user_id           TEXT    NOT NULL,
+        kind              TEXT    NOT NULL CHECK (kind IN ('access', 'refresh')),
+        family_id         TEXT    NOT NULL,
+        token_hash        TEXT,
+        expires_at        INTEGER NOT NULL,
+        family_expires_at INTEGER NOT NULL,
+        is_active         INTEGER NOT NULL DEFAULT 1 CHECK (is_active IN (0, 1)),
+        ip_address        TEXT,
+        user_agent        TEXT,
+        scope             TEXT,
+        client_id         TEXT,
+        replaced_by       TEXT,
+        used_at           INTEGER,
+        created_at        INTEGER NOT NULL,
+        updated_at        INTEGER NOT NULL
+      ) STRICT;
+      CREATE UNIQUE INDEX tokens_token_hash_unique ON tokens (token_hash);
+      CREATE INDEX tokens_user_id_idx ON tokens (user_id);
+      CREATE INDEX tokens_ip_address_idx ON tokens (ip_address);
+      CREATE INDEX tokens_family_id_idx ON tokens (family_id);
+      CREATE INDEX tokens_expires_at_idx ON tokens (expires_at);
+    `,
+  },
+]);
+
+/** The schema version this release of gatehouse writes and expects: the last migration's version. */
+export const SQLITE_SCHEMA_VERSION: number = SQLITE_MIGRATIONS.length;
+
+const CREATE_MIGRATIONS_TABLE = `
+  CREATE TABLE IF NOT EXISTS gatehouse_migrations (
+    version    INTEGER NOT NULL PRIMARY KEY,
+    name       TEXT    NOT NULL,
+    applied_at INTEGER NOT NULL
+  ) STRICT`;
+
+function assertWellFormed(migrations: readonly SqliteMigration[]): void {
+  migrations.forEach((migration, index) => {
+    if (migration.version !== index + 1) {
+      throw new Error(
+        `gatehouse sqlite: migration #${index} has version ${migration.version}, expected ${index + 1}`,
+      );
+    }
+  });
+}
+
+/**
+ * Brings `db` up to the last of `migrations` (by default {@link SQLITE_MIGRATIONS}) and returns the
+ * resulting schema version. Runs in one immediate transaction, so concurrent openers of one file
+ * serialize and a failing migration leaves the database as it was. Throws when the database
+ * already has a version newer than the last migration (written by a newer gatehouse).
+ */
+export function migrateSqliteDatabase(
+  db: BetterSqlite3.Database,
+  migrations: readonly SqliteMigration[] = SQLITE_MIGRATIONS,
+): number {
+  assertWellFormed(migrations);
+  const target = migrations.length;
+  const apply = db.transaction((): number => {
+    db.exec(CREATE_MIGRATIONS_TABLE);
+    const current =
+      db
+        .prepare<[], number | null>('SELECT max(version) FROM gatehouse_migrations')
+        .pluck()
+        .safeIntegers(false)
+        .get() ?? 0;
+    if (current > target) {
+      throw new Error(
+        `gatehouse sqlite: the database schema is at version ${current}, newer than this release supports (${target}); upgrade gatehouse`,
+      );
+    }
+    const record = db.prepare<[number, string, number]>(
+      'INSERT INTO gatehouse_migrations (version, name, applied_at) VALUES (?, ?, ?)',
+    );
+    for (const migration of migrations.slice(current)) {
+      db.exec(migration.sql);
+      record.run(migration.version, migration.name, Date.now());
+    }
+    return target;
+  });
+  return apply.immediate();
+}
+
+/** The highest migration version recorded in `db`, or 0 when none (or no migrations table). */
+export function readSqliteSchemaVersion(db: BetterSqlite3.Database): number {
+  const table = db
+    .prepare<[], string>(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'gatehouse_migrations'",
+    )
+    .pluck()
+    .get();
+  if (table === undefined) return 0;
+  return (
+    db
+      .prepare<[], number | null>('SELECT max(version) FROM gatehouse_migrations')
+      .pluck()
+      .safeIntegers(false)
+      .get() ?? 0
+  );
+}

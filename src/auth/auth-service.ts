@@ -1,0 +1,349 @@
+/**
+ * AuthService: the account flows built from PasswordService, TokenService and the repositories.
+ *
+ * Every flow emits a typed security event; no event carries a secret.
+ *
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  AccountDisabledError,
+  type FieldIssue,
+  InputTooLargeError,
+  InvalidCredentialsError,
+  InvalidGrantError,
+  isAuthError,
+  NotFoundError,
+  PasswordChangeRequiredError,
+  StoreUnavailableError,
+  TokenRevokedError,
+  ValidationError,
+  WeakPasswordError,
+} from '../errors.js';
+import type { RequestContext, SecurityEvents } from '../events.js';
+import type { PasswordService } from '../password/index.js';
+import { DEFAULT_ROLE, type UserPatch, type UserRecord, type UserRepository } from '../storage/types.js';
+import type { AccessTokenClaims } from '../token/access-token.js';
+import type { IssuedTokens, TokenService } from '../token/token-service.js';
+import { canonicalEmail, canonicalUsername, emailIssues, usernameIssues } from './identity.js';
+import { type PublicUser, toPublicUser } from './public-user.js';
+
+/** Options of {@link AuthService}, normally built by `createGatehouse`. */
+export interface AuthServiceOptions {
+  readonly users: UserRepository;
+  readonly passwords: PasswordService;
+  readonly tokens: TokenService;
+  readonly events: SecurityEvents;
+  readonly clock: () => Date;
+  /** Whether registration takes a username. */
+  readonly usernames: 'off' | 'optional' | 'required';
+}
+
+/** Input of {@link AuthService.register}. Unknown fields (e.g. `role`) are ignored, never stored. */
+export interface RegisterInput {
+  readonly email: string;
+  readonly password: string;
+  readonly username?: string | null;
+}
+
+/** Input of {@link AuthService.login}: `identifier` is an email, or a username when usernames are on. */
+export interface LoginInput {
+  readonly identifier: string;
+  readonly password: string;
+}
+
+/** A successful login: the tokens and the public view of the user. */
+export interface LoginResult extends IssuedTokens {
+  readonly user: PublicUser;
+}
+
+/** An authenticated request's principal: the user and the verified token. */
+export interface AuthenticatedUser {
+  readonly user: PublicUser;
+  readonly claims: AccessTokenClaims;
+  /** The token family (login session) of the token. */
+  readonly familyId: string;
+}
+
+/** Longest identifier looked up at login; longer ones are refused before touching the store. */
+const MAX_IDENTIFIER_LENGTH = 320;
+
+/** The account flows. */
+export class AuthService {
+  readonly #o: AuthServiceOptions;
+
+  constructor(options: AuthServiceOptions) {
+    this.#o = options;
+  }
+
+  async #store<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      if (isAuthError(error)) throw error;
+      throw new StoreUnavailableError({ cause: error });
+    }
+  }
+
+  #checkPasswordSize(password: unknown, field = 'password'): asserts password is string {
+    if (typeof password !== 'string') {
+      throw new ValidationError([{ field, rule: 'invalid_type', message: 'Password must be a string' }]);
+    }
+    if (Buffer.byteLength(password, 'utf8') > this.#o.passwords.policy.maxBytes)
+      throw new InputTooLargeError(field);
+  }
+
+  /**
+   * Registers a user: validates every field (reporting all problems at once), checks the password
+   * against the policy (including not containing the email or username), hashes it with argon2id
+   * and stores the user with role `USER`, active. A taken email or username throws
+   * {@link AlreadyRegisteredError}, decided atomically by the store's unique index.
+   */
+  async register(input: RegisterInput, context?: RequestContext): Promise<PublicUser> {
+    const raw = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
+    this.#checkPasswordSize(raw.password);
+    const issues: FieldIssue[] = [...emailIssues(raw.email)];
+    const wantsUsername = raw.username !== undefined && raw.username !== null && raw.username !== '';
+    if (this.#o.usernames === 'required' && !wantsUsername) {
+      issues.push({ field: 'username', rule: 'required', message: 'Username is required' });
+    } else if (this.#o.usernames === 'off' && wantsUsername) {
+      issues.push({ field: 'username', rule: 'not_allowed', message: 'Usernames are not used' });
+    } else if (wantsUsername) {
+      issues.push(...usernameIssues(raw.username));
+    }
+    const email = typeof raw.email === 'string' ? canonicalEmail(raw.email) : null;
+    const username =
+      wantsUsername && typeof raw.username === 'string' ? canonicalUsername(raw.username) : null;
+    const passwordIssues = this.#o.passwords.validate(raw.password, { email, username });
+    if (issues.length > 0) throw new ValidationError([...issues, ...passwordIssues]);
+    if (passwordIssues.length > 0) throw new WeakPasswordError(passwordIssues);
+
+    const passwordHash = await this.#o.passwords.hash(raw.password);
+    const now = this.#o.clock();
+    const user = await this.#store(() =>
+      this.#o.users.create({
+        id: randomUUID(),
+        email: email as string,
+        username,
+        passwordHash,
+        role: DEFAULT_ROLE,
+        isActive: true,
+        emailVerifiedAt: null,
+        passwordChangeRequired: false,
+        createdAt: now,
+        updatedAt: now,
+      }),
+    );
+    this.#o.events.emit('user.registered', context, now, { userId: user.id });
+    return toPublicUser(user);
+  }
+
+  async #findByIdentifier(identifier: string): Promise<UserRecord | null> {
+    if (identifier.includes('@')) {
+      if (emailIssues(identifier).length > 0) return null;
+      return this.#store(() => this.#o.users.findByEmail(canonicalEmail(identifier)));
+    }
+    if (this.#o.usernames === 'off' || usernameIssues(identifier).length > 0) return null;
+    return this.#store(() => this.#o.users.findByUsername(canonicalUsername(identifier)));
+  }
+
+  /**
+   * Password login. Every failure — unknown user, wrong password, disabled account, account
+   * without a password — throws the same {@link InvalidCredentialsError} after the same hashing
+   * work (an unknown user costs a dummy argon2 verification). A legacy or outdated hash is
+   * upgraded to current argon2id on success. A password marked compromised throws
+   * {@link PasswordChangeRequiredError} instead of issuing tokens.
+   */
+  async login(input: LoginInput, context?: RequestContext): Promise<LoginResult> {
+    const raw = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
+    const { identifier, password } = raw;
+    if (typeof identifier !== 'string') {
+      throw new ValidationError([
+        { field: 'identifier', rule: 'invalid_type', message: 'Identifier must be a string' },
+      ]);
+    }
+    this.#checkPasswordSize(password);
+    if (identifier.length > MAX_IDENTIFIER_LENGTH) throw new InputTooLargeError('identifier');
+    const now = this.#o.clock();
+    const user = await this.#findByIdentifier(identifier);
+    const fail = (reason: 'unknown_user' | 'wrong_password' | 'account_disabled' | 'no_password'): never => {
+      this.#o.events.emit('login.failed', context, now, {
+        userId: user?.id ?? null,
+        factor: 'password',
+        reason,
+      });
+      throw new InvalidCredentialsError();
+    };
+    if (!user?.passwordHash) {
+      await this.#o.passwords.dummyVerify(password);
+      return fail(user ? 'no_password' : 'unknown_user');
+    }
+    const { ok, needsRehash } = await this.#o.passwords.verify(password, user.passwordHash);
+    if (!ok) return fail('wrong_password');
+    if (!user.isActive) return fail('account_disabled');
+    if (needsRehash) await this.#rehash(user, password, context);
+    if (user.passwordChangeRequired) throw new PasswordChangeRequiredError();
+    const tokens = await this.#o.tokens.issue({ id: user.id, role: user.role }, context);
+    this.#o.events.emit('login.succeeded', context, now, {
+      userId: user.id,
+      factor: 'password',
+      familyId: tokens.familyId,
+    });
+    return { ...tokens, user: toPublicUser(user) };
+  }
+
+  async #rehash(user: UserRecord, password: string, context?: RequestContext): Promise<void> {
+    const previous = user.passwordHash ?? '';
+    const from = previous.startsWith('$argon2')
+      ? 'argon2'
+      : /^\$2[aby]\$/.test(previous)
+        ? 'bcrypt'
+        : previous.includes(':')
+          ? 'scrypt'
+          : 'unknown';
+    const passwordHash = await this.#o.passwords.hash(password);
+    await this.#store(() => this.#o.users.update(user.id, { passwordHash }, this.#o.clock()));
+    this.#o.events.emit('password.rehashed', context, this.#o.clock(), { userId: user.id, from });
+  }
+
+  /**
+   * Authenticates an access token: signature and claims, an active token record (revocation),
+   * and an existing, active user. The role returned is the user's current one.
+   */
+  async authenticate(accessToken: unknown): Promise<AuthenticatedUser> {
+    const { claims, record } = await this.#o.tokens.verify(accessToken);
+    const user = await this.#store(() => this.#o.users.findById(claims.sub));
+    if (!user) throw new TokenRevokedError();
+    if (!user.isActive) throw new AccountDisabledError();
+    return { user: toPublicUser(user), claims, familyId: record.familyId };
+  }
+
+  /** The user an access token belongs to (see {@link AuthService.authenticate} for the checks). */
+  async getCurrentUser(accessToken: unknown): Promise<PublicUser> {
+    return (await this.authenticate(accessToken)).user;
+  }
+
+  /** Logs out one session: revokes the presented access token's whole family (its refresh chain too). */
+  async logout(accessToken: unknown, context?: RequestContext): Promise<void> {
+    const { claims, record } = await this.#o.tokens.verify(accessToken);
+    const count = await this.#o.tokens.revokeFamily(record.familyId);
+    this.#o.events.emit('token.revoked', context, this.#o.clock(), {
+      userId: claims.sub,
+      scope: 'family',
+      reason: 'logout',
+      count,
+    });
+  }
+
+  /** Logs a user out everywhere: revokes every access and refresh token of the user. */
+  async logoutAll(userId: string, context?: RequestContext): Promise<number> {
+    const count = await this.#o.tokens.revokeAllForUser(userId);
+    this.#o.events.emit('token.revoked', context, this.#o.clock(), {
+      userId,
+      scope: 'user',
+      reason: 'logout_all',
+      count,
+    });
+    return count;
+  }
+
+  /**
+   * Exchanges a refresh token for new tokens (rotation with reuse detection, see
+   * `TokenService.refresh`). The user must still exist, be active and not be required to change
+   * their password; the new access token carries the user's current role.
+   */
+  async refresh(
+    refreshToken: unknown,
+    context?: RequestContext,
+    options: { clientId?: string; scope?: readonly string[] } = {},
+  ): Promise<IssuedTokens> {
+    return this.#o.tokens.refresh(refreshToken, context, {
+      ...options,
+      authorize: async (record) => {
+        const user = await this.#store(() => this.#o.users.findById(record.userId));
+        if (!user?.isActive || user.passwordChangeRequired) throw new InvalidGrantError();
+        return { id: user.id, role: user.role };
+      },
+    });
+  }
+
+  /**
+   * Changes a password. The current password is required (wrong -> {@link InvalidCredentialsError},
+   * nothing changed); the new one must pass the policy. Every other token of the user is revoked;
+   * the family in `keepFamilyId` (the caller's own session) survives.
+   */
+  async changePassword(
+    userId: string,
+    input: { currentPassword: string; newPassword: string },
+    options: { keepFamilyId?: string } = {},
+    context?: RequestContext,
+  ): Promise<void> {
+    this.#checkPasswordSize(input?.currentPassword, 'currentPassword');
+    this.#checkPasswordSize(input?.newPassword, 'newPassword');
+    const user = await this.#store(() => this.#o.users.findById(userId));
+    if (!user?.isActive) throw new NotFoundError('User');
+    const current = user.passwordHash
+      ? await this.#o.passwords.verify(input.currentPassword, user.passwordHash)
+      : null;
+    if (!current?.ok) {
+      if (!user.passwordHash) await this.#o.passwords.dummyVerify(input.currentPassword);
+      throw new InvalidCredentialsError();
+    }
+    this.#o.passwords.assertValid(input.newPassword, { email: user.email, username: user.username });
+    const passwordHash = await this.#o.passwords.hash(input.newPassword);
+    await this.#update(userId, { passwordHash, passwordChangeRequired: false });
+    const revokedTokens = await this.#o.tokens.revokeAllForUser(userId, {
+      exceptFamilyId: options.keepFamilyId,
+    });
+    const now = this.#o.clock();
+    this.#o.events.emit('password.changed', context, now, { userId, revokedTokens });
+    this.#o.events.emit('token.revoked', context, now, {
+      userId,
+      scope: 'user',
+      reason: 'password_changed',
+      count: revokedTokens,
+    });
+  }
+
+  async #update(userId: string, patch: UserPatch): Promise<UserRecord> {
+    const updated = await this.#store(() => this.#o.users.update(userId, patch, this.#o.clock()));
+    if (!updated) throw new NotFoundError('User');
+    return updated;
+  }
+
+  /** Disables an account and revokes all its tokens: no login, no refresh, no token use from now on. */
+  async disableAccount(userId: string, context?: RequestContext): Promise<void> {
+    await this.#update(userId, { isActive: false });
+    const count = await this.#o.tokens.revokeAllForUser(userId);
+    const now = this.#o.clock();
+    this.#o.events.emit('account.disabled', context, now, { userId });
+    this.#o.events.emit('token.revoked', context, now, {
+      userId,
+      scope: 'user',
+      reason: 'account_disabled',
+      count,
+    });
+  }
+
+  /** Re-enables a disabled account. Tokens revoked when it was disabled stay revoked. */
+  async enableAccount(userId: string, context?: RequestContext): Promise<void> {
+    await this.#update(userId, { isActive: true });
+    this.#o.events.emit('account.enabled', context, this.#o.clock(), { userId });
+  }
+
+  /**
+   * Marks a user's password as compromised (NIST: force a change only on evidence of compromise):
+   * all tokens are revoked and login refuses with {@link PasswordChangeRequiredError} until the
+   * password is changed (through password reset).
+   */
+  async markPasswordCompromised(userId: string, context?: RequestContext): Promise<void> {
+    await this.#update(userId, { passwordChangeRequired: true });
+    const count = await this.#o.tokens.revokeAllForUser(userId);
+    this.#o.events.emit('token.revoked', context, this.#o.clock(), {
+      userId,
+      scope: 'user',
+      reason: 'admin',
+      count,
+    });
+  }
+}

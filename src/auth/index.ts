@@ -1,0 +1,18 @@
+export {
+  type AuthenticatedUser,
+  AuthService,
+  type AuthServiceOptions,
+  type LoginInput,
+  type LoginResult,
+  type RegisterInput,
+} from './auth-service.js';
+export {
+  canonicalEmail,
+  canonicalUsername,
+  emailIssues,
+  MAX_EMAIL_LENGTH,
+  USERNAME_MAX_LENGTH,
+  USERNAME_MIN_LENGTH,
+  usernameIssues,
+} from './identity.js';
+export { type PublicUser, toPublicUser } from './public-user.js';

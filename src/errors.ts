@@ -1,0 +1,238 @@
+/**
+ * Typed errors. Every error gatehouse throws on purpose is an {@link AuthError} (or a
+ * {@link ConfigError} at start-up) with a stable `code` that callers can switch on, an HTTP
+ * `status`, and a `message` that is safe to show a client: no internals, no stack, and nothing
+ * that tells whether an account exists where that matters.
+ *
+ * @module
+ */
+
+/** Every stable error code gatehouse uses. New codes may be added; existing ones never change meaning. */
+export const AUTH_ERROR_CODES = [
+  'ERR_INVALID_CREDENTIALS',
+  'ERR_TOKEN_EXPIRED',
+  'ERR_TOKEN_REVOKED',
+  'ERR_TOKEN_INVALID',
+  'ERR_REFRESH_TOKEN_REUSED',
+  'ERR_INVALID_GRANT',
+  'ERR_INVALID_SCOPE',
+  'ERR_ACCOUNT_DISABLED',
+  'ERR_ALREADY_REGISTERED',
+  'ERR_VALIDATION',
+  'ERR_WEAK_PASSWORD',
+  'ERR_INPUT_TOO_LARGE',
+  'ERR_PASSWORD_CHANGE_REQUIRED',
+  'ERR_NOT_FOUND',
+  'ERR_STORE_UNAVAILABLE',
+] as const;
+
+/** A stable error code of an {@link AuthError}. */
+export type AuthErrorCode = (typeof AUTH_ERROR_CODES)[number];
+
+const KNOWN_CODES: ReadonlySet<string> = new Set(AUTH_ERROR_CODES);
+
+/** One problem with one input field, as reported by {@link ValidationError} and {@link WeakPasswordError}. */
+export interface FieldIssue {
+  /** Dotted path of the field, e.g. `email` or `password`. */
+  readonly field: string;
+  /** Stable rule identifier, e.g. `password_too_short`, `password_blocklisted`, `invalid_email`. */
+  readonly rule: string;
+  /** Human-readable explanation, safe to show the user. */
+  readonly message: string;
+}
+
+/**
+ * Base class of every error gatehouse throws for a client-caused or expected condition.
+ * `code` is stable across versions; `status` is the HTTP status the HTTP layer answers with;
+ * `message` never contains secrets, stack traces or store internals.
+ */
+export class AuthError extends Error {
+  /** Stable, machine-readable error code. */
+  readonly code: AuthErrorCode;
+  /** HTTP status that best describes this error. */
+  readonly status: number;
+
+  constructor(code: AuthErrorCode, status: number, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+    this.status = status;
+  }
+
+  /** A JSON shape safe to send to a client. */
+  toJSON(): { code: AuthErrorCode; message: string } {
+    return { code: this.code, message: this.message };
+  }
+}
+
+/**
+ * Wrong identifier or password. Also thrown for unknown users and disabled accounts at login so
+ * that the response cannot be used to enumerate accounts.
+ */
+export class InvalidCredentialsError extends AuthError {
+  constructor() {
+    super('ERR_INVALID_CREDENTIALS', 401, 'Invalid credentials');
+  }
+}
+
+/** The access token's `exp` lies in the past (beyond the configured clock tolerance). */
+export class TokenExpiredError extends AuthError {
+  constructor(options?: { cause?: unknown }) {
+    super('ERR_TOKEN_EXPIRED', 401, 'Token expired', options);
+  }
+}
+
+/** The token's record in the token table is no longer active (logout, revocation, disabled account). */
+export class TokenRevokedError extends AuthError {
+  constructor() {
+    super('ERR_TOKEN_REVOKED', 401, 'Token revoked');
+  }
+}
+
+/** The token is malformed, too large, wrongly signed, or fails a claim check (`iss`, `aud`, `typ`, `nbf`, ...). */
+export class TokenInvalidError extends AuthError {
+  constructor(options?: { cause?: unknown }) {
+    super('ERR_TOKEN_INVALID', 401, 'Invalid token', options);
+  }
+}
+
+/**
+ * A refresh token that was already rotated was presented again. The whole token family has been
+ * revoked (RFC 9700 §4.14.2). Maps to OAuth `invalid_grant`.
+ */
+export class RefreshTokenReusedError extends AuthError {
+  constructor() {
+    super('ERR_REFRESH_TOKEN_REUSED', 400, 'Invalid refresh token');
+  }
+}
+
+/**
+ * A refresh token (or other grant) is unknown, expired, revoked, or bound to another client.
+ * Maps to OAuth `invalid_grant` (RFC 6749 §5.2).
+ */
+export class InvalidGrantError extends AuthError {
+  constructor() {
+    super('ERR_INVALID_GRANT', 400, 'Invalid grant');
+  }
+}
+
+/** A refresh asked for a scope that was not originally granted (RFC 6749 §6). Maps to `invalid_scope`. */
+export class InvalidScopeError extends AuthError {
+  constructor() {
+    super('ERR_INVALID_SCOPE', 400, 'Invalid scope');
+  }
+}
+
+/** The account is disabled. Only raised where revealing that is safe (an authenticated request). */
+export class AccountDisabledError extends AuthError {
+  constructor() {
+    super('ERR_ACCOUNT_DISABLED', 403, 'Account disabled');
+  }
+}
+
+/**
+ * The email (or username) is already registered. The message does not say which account exists;
+ * the HTTP layer can answer registration uniformly when enumeration matters.
+ */
+export class AlreadyRegisteredError extends AuthError {
+  constructor(options?: { cause?: unknown }) {
+    super('ERR_ALREADY_REGISTERED', 409, 'Registration could not be completed', options);
+  }
+}
+
+/** Input failed validation; `issues` lists every failed field rule. */
+export class ValidationError extends AuthError {
+  /** Every problem found, not just the first. */
+  readonly issues: readonly FieldIssue[];
+
+  constructor(issues: readonly FieldIssue[], message = 'Invalid input') {
+    super('ERR_VALIDATION', 400, message);
+    this.issues = issues;
+  }
+
+  override toJSON(): { code: AuthErrorCode; message: string; issues: readonly FieldIssue[] } {
+    return { code: this.code, message: this.message, issues: this.issues };
+  }
+}
+
+/** The password fails the password policy; `issues` lists every failed rule. */
+export class WeakPasswordError extends AuthError {
+  /** Every failed rule, not just the first. */
+  readonly issues: readonly FieldIssue[];
+
+  constructor(issues: readonly FieldIssue[]) {
+    super('ERR_WEAK_PASSWORD', 400, 'Password does not meet the policy');
+    this.issues = issues;
+  }
+
+  override toJSON(): { code: AuthErrorCode; message: string; issues: readonly FieldIssue[] } {
+    return { code: this.code, message: this.message, issues: this.issues };
+  }
+}
+
+/** An input (token, password, body field) is over its hard size limit; refused before any work. */
+export class InputTooLargeError extends AuthError {
+  /** Which input was too large, e.g. `password` or `token`. */
+  readonly field: string;
+
+  constructor(field: string) {
+    super('ERR_INPUT_TOO_LARGE', 400, `The ${field} is too large`);
+    this.field = field;
+  }
+}
+
+/** The password must be changed before the account can be used (it was marked compromised). */
+export class PasswordChangeRequiredError extends AuthError {
+  constructor() {
+    super('ERR_PASSWORD_CHANGE_REQUIRED', 403, 'Password change required');
+  }
+}
+
+/** A referenced record (user, token) does not exist. */
+export class NotFoundError extends AuthError {
+  constructor(what = 'Resource') {
+    super('ERR_NOT_FOUND', 404, `${what} not found`);
+  }
+}
+
+/**
+ * The store failed. Authentication fails closed: callers answer 503, never success. The
+ * original error is kept as `cause` for server-side logs and never shown to a client.
+ */
+export class StoreUnavailableError extends AuthError {
+  constructor(options?: { cause?: unknown }) {
+    super('ERR_STORE_UNAVAILABLE', 503, 'Service temporarily unavailable', options);
+  }
+}
+
+/**
+ * Invalid configuration, thrown by `createGatehouse` at start-up. The message names the field,
+ * e.g. `tokens.secret: must be at least 32 bytes`.
+ */
+export class ConfigError extends Error {
+  /** Always `ERR_CONFIG`. */
+  readonly code = 'ERR_CONFIG' as const;
+  /** Every problem found, each naming its field path. */
+  readonly issues: readonly { path: string; message: string }[];
+
+  constructor(issues: readonly { path: string; message: string }[]) {
+    super(
+      `Invalid gatehouse configuration: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`,
+    );
+    this.name = 'ConfigError';
+    this.issues = issues;
+  }
+}
+
+/**
+ * True when `error` is an {@link AuthError} (optionally with the given code). Also recognises an
+ * AuthError from another copy of this package (ESM and CJS loaded side by side), by its shape.
+ */
+export function isAuthError(error: unknown, code?: AuthErrorCode): error is AuthError {
+  const looksLike =
+    error instanceof AuthError ||
+    (error instanceof Error &&
+      KNOWN_CODES.has((error as AuthError).code) &&
+      typeof (error as AuthError).status === 'number');
+  return looksLike && (code === undefined || (error as AuthError).code === code);
+}

@@ -1,0 +1,122 @@
+/**
+ * Typed security events. Every flow emits one; listeners forward them to logs, metrics or
+ * notifications. Events never carry a secret: no password, no token, no hash, no OTP — only
+ * ids, the client's IP and user agent, the time and an outcome.
+ *
+ * @module
+ */
+
+/** Where a request came from. Passed by the HTTP layer (or the caller) into every flow. */
+export interface RequestContext {
+  /** Client IP as determined by trusted-proxy configuration, never a raw `X-Forwarded-For`. */
+  readonly ip?: string | null;
+  /** The `User-Agent` header, truncated by the caller if it wishes. */
+  readonly userAgent?: string | null;
+}
+
+/** Fields every event carries. */
+interface BaseEvent {
+  /** When it happened (from the configured clock), UTC. */
+  readonly at: Date;
+  readonly ip: string | null;
+  readonly userAgent: string | null;
+}
+
+/** The payload of each event type, keyed by type. */
+export interface SecurityEventMap {
+  'user.registered': { readonly userId: string };
+  'login.succeeded': { readonly userId: string; readonly factor: 'password'; readonly familyId: string };
+  'login.failed': {
+    /** Set when the identifier matched an account. */
+    readonly userId: string | null;
+    readonly factor: 'password';
+    readonly reason: 'unknown_user' | 'wrong_password' | 'account_disabled' | 'no_password';
+  };
+  'password.rehashed': { readonly userId: string; readonly from: 'argon2' | 'bcrypt' | 'scrypt' | 'unknown' };
+  'password.changed': { readonly userId: string; readonly revokedTokens: number };
+  'token.refreshed': { readonly userId: string; readonly familyId: string };
+  'token.revoked': {
+    readonly userId: string | null;
+    readonly scope: 'token' | 'family' | 'user';
+    readonly reason: 'logout' | 'logout_all' | 'password_changed' | 'account_disabled' | 'admin' | 'reuse';
+    readonly count: number;
+  };
+  'refresh.reused': { readonly userId: string; readonly familyId: string };
+  'account.disabled': { readonly userId: string };
+  'account.enabled': { readonly userId: string };
+}
+
+/** Every event type name. */
+export type SecurityEventType = keyof SecurityEventMap;
+
+/** One event: its `type`, the common fields, and the fields of that type. */
+export type SecurityEvent<T extends SecurityEventType = SecurityEventType> = T extends SecurityEventType
+  ? { readonly type: T } & BaseEvent & SecurityEventMap[T]
+  : never;
+
+/** A listener for one event type, or for all (`'*'`). */
+export type SecurityEventListener<T extends SecurityEventType = SecurityEventType> = (
+  event: SecurityEvent<T>,
+) => void;
+
+/**
+ * A tiny synchronous event bus. A listener that throws never breaks the flow that emitted the
+ * event: the error is passed to `onListenerError` (by default it is swallowed after being
+ * reported to `console.error` without the event payload).
+ */
+export class SecurityEvents {
+  readonly #listeners = new Map<SecurityEventType | '*', Set<SecurityEventListener<never>>>();
+  readonly #onListenerError: (error: unknown) => void;
+
+  constructor(onListenerError?: (error: unknown) => void) {
+    this.#onListenerError =
+      onListenerError ??
+      ((error) => {
+        console.error('gatehouse: a security event listener threw', error);
+      });
+  }
+
+  /** Subscribes to one event type, or to every event with `'*'`. Returns an unsubscribe function. */
+  on<T extends SecurityEventType>(type: T, listener: SecurityEventListener<T>): () => void;
+  on(type: '*', listener: SecurityEventListener): () => void;
+  on(type: SecurityEventType | '*', listener: SecurityEventListener<never>): () => void {
+    let set = this.#listeners.get(type);
+    if (!set) {
+      set = new Set();
+      this.#listeners.set(type, set);
+    }
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+    };
+  }
+
+  /** Emits an event to the listeners of its type and to `'*'` listeners. */
+  emit<T extends SecurityEventType>(
+    type: T,
+    context: RequestContext | undefined,
+    at: Date,
+    fields: SecurityEventMap[T],
+  ): void {
+    const specific = this.#listeners.get(type);
+    const wildcard = this.#listeners.get('*');
+    if (!specific?.size && !wildcard?.size) return;
+    const event = Object.freeze({
+      type,
+      at,
+      ip: context?.ip ?? null,
+      userAgent: context?.userAgent ?? null,
+      ...fields,
+    }) as unknown as never;
+    for (const set of [specific, wildcard]) {
+      if (!set) continue;
+      for (const listener of set) {
+        try {
+          listener(event);
+        } catch (error) {
+          this.#onListenerError(error);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * `createGatehouse(config)`: the composition root. It validates the configuration, loads the
+ * keys, and wires PasswordService, TokenService and AuthService to the store.
+ *
+ * @module
+ */
+import { hkdfSync } from 'node:crypto';
+import { AuthService } from './auth/auth-service.js';
+import { type GatehouseConfig, parseConfig, type ResolvedConfig } from './config.js';
+import { ConfigError } from './errors.js';
+import { SecurityEvents } from './events.js';
+import { PasswordService } from './password/index.js';
+import type { Store } from './storage/types.js';
+import { loadKeySet } from './token/keys.js';
+import { TokenService } from './token/token-service.js';
+
+/** Everything `createGatehouse` wires together. */
+export interface Gatehouse {
+  /** The account flows: register, login, authenticate, logout, refresh, change password, ... */
+  readonly auth: AuthService;
+  /** Token issue, verification, rotation and revocation. */
+  readonly tokens: TokenService;
+  /** Password hashing, verification and policy. */
+  readonly passwords: PasswordService;
+  /** Subscribe to security events here. */
+  readonly events: SecurityEvents;
+  /** The store passed in the configuration. */
+  readonly store: Store;
+  /** The validated configuration with defaults applied. */
+  readonly config: ResolvedConfig;
+}
+
+function successorKey(config: ResolvedConfig): Uint8Array | undefined {
+  const { tokens } = config;
+  if (tokens.refreshReuseInterval === 0) return undefined;
+  const material =
+    tokens.refreshSuccessorSecret ??
+    tokens.secret ??
+    tokens.keys?.find((k) => k.secret !== undefined)?.secret;
+  if (material === undefined) {
+    throw new ConfigError([
+      {
+        path: 'tokens.refreshSuccessorSecret',
+        message: 'required when refreshReuseInterval > 0 and no HMAC secret is configured',
+      },
+    ]);
+  }
+  const bytes = typeof material === 'string' ? Buffer.from(material, 'utf8') : material;
+  return new Uint8Array(hkdfSync('sha256', bytes, new Uint8Array(0), 'gatehouse refresh successor', 32));
+}
+
+/**
+ * Creates a gatehouse instance from one configuration object. Validation happens here, at
+ * start-up: an invalid configuration (for instance an HS256 secret under 32 bytes or a
+ * password-like one, HMAC and RSA keys mixed, an unknown field) throws {@link ConfigError}
+ * naming every bad field.
+ *
+ * @example
+ * ```ts
+ * import { createGatehouse, createMemoryStore } from 'gatehouse';
+ * const gatehouse = createGatehouse({
+ *   store: createMemoryStore(),
+ *   tokens: { secret: process.env.GATEHOUSE_SECRET! },
+ * });
+ * const user = await gatehouse.auth.register({ email: 'ada@example.com', password: 'a long passphrase here' });
+ * ```
+ */
+export function createGatehouse(input: GatehouseConfig): Gatehouse {
+  const config = parseConfig(input);
+  const keys = loadKeySet({
+    secret: config.tokens.secret,
+    keys: config.tokens.keys,
+    signingKeyId: config.tokens.signingKeyId,
+    path: 'tokens',
+  });
+  if (Array.isArray(keys)) throw new ConfigError(keys);
+  const clock = config.clock ?? (() => new Date());
+  const events = new SecurityEvents(config.onListenerError);
+  const { argon2, pepper, minLength, ...policy } = config.password;
+  const passwords = new PasswordService({
+    argon2,
+    pepper,
+    policy: { ...policy, minLength: minLength ?? (config.mfa.required ? 8 : 15) },
+  });
+  const tokens = new TokenService({
+    keys,
+    repository: config.store.tokens,
+    issuer: config.issuer,
+    audience: config.audience,
+    clientId: config.clientId,
+    maxLifetime: config.tokens.accessTokenTtl,
+    clockTolerance: config.tokens.clockTolerance,
+    maxTokenBytes: config.tokens.maxTokenBytes,
+    accessTokenTtl: config.tokens.accessTokenTtl,
+    refreshTokenTtl: config.tokens.refreshTokenTtl,
+    sessionMaxAge: config.tokens.sessionMaxAge,
+    refreshReuseInterval: config.tokens.refreshReuseInterval,
+    successorKey: successorKey(config),
+    clock,
+    events,
+  });
+  const auth = new AuthService({
+    users: config.store.users,
+    passwords,
+    tokens,
+    events,
+    clock,
+    usernames: config.users.usernames,
+  });
+  return { auth, tokens, passwords, events, store: config.store, config };
+}

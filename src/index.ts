@@ -1,0 +1,25 @@
+/**
+ * gatehouse: authentication and authorization for Node services.
+ *
+ * This module is the public surface; it only re-exports. Framework and storage adapters live in
+ * their own subpaths (`gatehouse/sqlite`, ...), and the repository contract suites in
+ * `gatehouse/testing`.
+ *
+ * @module
+ */
+export * from './auth/index.js';
+export { configSchema, type GatehouseConfig, parseConfig, type ResolvedConfig } from './config.js';
+export * from './errors.js';
+export {
+  type RequestContext,
+  type SecurityEvent,
+  type SecurityEventListener,
+  type SecurityEventMap,
+  SecurityEvents,
+  type SecurityEventType,
+} from './events.js';
+export { createGatehouse, type Gatehouse } from './gatehouse.js';
+export * from './password/index.js';
+export { createMemoryStore, MemoryTokenRepository, MemoryUserRepository } from './storage/memory.js';
+export * from './storage/types.js';
+export * from './token/index.js';

@@ -1,0 +1,191 @@
+/**
+ * The in-memory store: for tests and prototypes. Everything is lost when the process exits.
+ * It follows the same contract as the SQLite and PostgreSQL stores (see `gatehouse/testing`).
+ *
+ * @module
+ */
+import { AlreadyRegisteredError } from '../errors.js';
+import type {
+  NewTokenRecord,
+  NewUser,
+  RotateResult,
+  Store,
+  TokenRecord,
+  TokenRepository,
+  UserPatch,
+  UserRecord,
+  UserRepository,
+} from './types.js';
+
+function copyUser(user: UserRecord): UserRecord {
+  return Object.freeze({ ...user });
+}
+
+/** {@link UserRepository} kept in process memory. */
+export class MemoryUserRepository implements UserRepository {
+  readonly #byId = new Map<string, UserRecord>();
+  readonly #idByEmail = new Map<string, string>();
+  readonly #idByUsername = new Map<string, string>();
+
+  async create(user: NewUser): Promise<UserRecord> {
+    if (this.#byId.has(user.id) || this.#idByEmail.has(user.email)) throw new AlreadyRegisteredError();
+    if (user.username !== null && this.#idByUsername.has(user.username)) throw new AlreadyRegisteredError();
+    const stored = copyUser(user);
+    this.#byId.set(stored.id, stored);
+    this.#idByEmail.set(stored.email, stored.id);
+    if (stored.username !== null) this.#idByUsername.set(stored.username, stored.id);
+    return stored;
+  }
+
+  async findById(id: string): Promise<UserRecord | null> {
+    return this.#byId.get(id) ?? null;
+  }
+
+  async findByEmail(email: string): Promise<UserRecord | null> {
+    const id = this.#idByEmail.get(email);
+    return id === undefined ? null : (this.#byId.get(id) ?? null);
+  }
+
+  async findByUsername(username: string): Promise<UserRecord | null> {
+    const id = this.#idByUsername.get(username);
+    return id === undefined ? null : (this.#byId.get(id) ?? null);
+  }
+
+  async update(id: string, patch: UserPatch, updatedAt: Date): Promise<UserRecord | null> {
+    const current = this.#byId.get(id);
+    if (!current) return null;
+    const next = copyUser({ ...current, ...stripUndefined(patch), updatedAt });
+    const emailOwner = this.#idByEmail.get(next.email);
+    if (emailOwner !== undefined && emailOwner !== id) throw new AlreadyRegisteredError();
+    if (next.username !== null) {
+      const usernameOwner = this.#idByUsername.get(next.username);
+      if (usernameOwner !== undefined && usernameOwner !== id) throw new AlreadyRegisteredError();
+    }
+    this.#idByEmail.delete(current.email);
+    if (current.username !== null) this.#idByUsername.delete(current.username);
+    this.#idByEmail.set(next.email, id);
+    if (next.username !== null) this.#idByUsername.set(next.username, id);
+    this.#byId.set(id, next);
+    return next;
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const current = this.#byId.get(id);
+    if (!current) return false;
+    this.#byId.delete(id);
+    this.#idByEmail.delete(current.email);
+    if (current.username !== null) this.#idByUsername.delete(current.username);
+    return true;
+  }
+
+  async count(): Promise<number> {
+    return this.#byId.size;
+  }
+}
+
+function stripUndefined<T extends object>(patch: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const key of Object.keys(patch) as (keyof T)[]) {
+    if (patch[key] !== undefined) out[key] = patch[key];
+  }
+  return out;
+}
+
+/** {@link TokenRepository} kept in process memory; revocation checks are a `Map` lookup. */
+export class MemoryTokenRepository implements TokenRepository {
+  readonly #byId = new Map<string, TokenRecord>();
+  readonly #idByHash = new Map<string, string>();
+
+  async create(record: NewTokenRecord): Promise<TokenRecord> {
+    return this.#insert(record);
+  }
+
+  #insert(record: NewTokenRecord): TokenRecord {
+    if (this.#byId.has(record.id)) throw new Error('duplicate token id');
+    if (record.tokenHash !== null && this.#idByHash.has(record.tokenHash))
+      throw new Error('duplicate token hash');
+    const stored = Object.freeze({ ...record });
+    this.#byId.set(stored.id, stored);
+    if (stored.tokenHash !== null) this.#idByHash.set(stored.tokenHash, stored.id);
+    return stored;
+  }
+
+  async findById(id: string): Promise<TokenRecord | null> {
+    return this.#byId.get(id) ?? null;
+  }
+
+  async findByHash(hash: string): Promise<TokenRecord | null> {
+    const id = this.#idByHash.get(hash);
+    return id === undefined ? null : (this.#byId.get(id) ?? null);
+  }
+
+  async rotate(currentId: string, next: NewTokenRecord, now: Date): Promise<RotateResult> {
+    // Synchronous from check to write: no other call can interleave, so this is a true CAS.
+    const current = this.#byId.get(currentId);
+    if (!current?.active) return { status: 'inactive' };
+    if (current.replacedBy !== null) return { status: 'already_rotated', current };
+    this.#insert(next);
+    this.#byId.set(
+      currentId,
+      Object.freeze({ ...current, replacedBy: next.id, usedAt: now, updatedAt: now }),
+    );
+    return { status: 'rotated' };
+  }
+
+  async revoke(id: string, now: Date): Promise<boolean> {
+    const current = this.#byId.get(id);
+    if (!current?.active) return false;
+    this.#byId.set(id, Object.freeze({ ...current, active: false, updatedAt: now }));
+    return true;
+  }
+
+  #revokeWhere(predicate: (record: TokenRecord) => boolean, now: Date): number {
+    let changed = 0;
+    for (const record of this.#byId.values()) {
+      if (record.active && predicate(record)) {
+        this.#byId.set(record.id, Object.freeze({ ...record, active: false, updatedAt: now }));
+        changed++;
+      }
+    }
+    return changed;
+  }
+
+  async revokeFamily(familyId: string, now: Date): Promise<number> {
+    return this.#revokeWhere((r) => r.familyId === familyId, now);
+  }
+
+  async revokeAllForUser(userId: string, now: Date, exceptFamilyId?: string): Promise<number> {
+    return this.#revokeWhere((r) => r.userId === userId && r.familyId !== exceptFamilyId, now);
+  }
+
+  async listActiveForUser(userId: string, now: Date): Promise<TokenRecord[]> {
+    return [...this.#byId.values()].filter(
+      (r) => r.userId === userId && r.active && r.expiresAt.getTime() > now.getTime(),
+    );
+  }
+
+  #deleteWhere(predicate: (record: TokenRecord) => boolean): number {
+    let deleted = 0;
+    for (const record of [...this.#byId.values()]) {
+      if (predicate(record)) {
+        this.#byId.delete(record.id);
+        if (record.tokenHash !== null) this.#idByHash.delete(record.tokenHash);
+        deleted++;
+      }
+    }
+    return deleted;
+  }
+
+  async deleteAllForUser(userId: string): Promise<number> {
+    return this.#deleteWhere((r) => r.userId === userId);
+  }
+
+  async deleteExpired(before: Date): Promise<number> {
+    return this.#deleteWhere((r) => r.expiresAt.getTime() < before.getTime());
+  }
+}
+
+/** A complete in-memory {@link Store}. */
+export function createMemoryStore(): Store {
+  return { users: new MemoryUserRepository(), tokens: new MemoryTokenRepository() };
+}

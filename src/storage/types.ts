@@ -1,0 +1,162 @@
+/**
+ * Repository interfaces. gatehouse's services talk to storage only through these, so a user can
+ * plug in their own database by implementing them; `gatehouse/testing` exports contract suites
+ * that any implementation must pass.
+ *
+ * Conventions every implementation follows:
+ * - Dates are `Date` objects; ids are opaque strings chosen by the caller (the services).
+ * - Lookups that find nothing return `null`, never throw.
+ * - Writes that break a uniqueness rule throw {@link AlreadyRegisteredError}; everything else
+ *   that goes wrong is thrown as is (the services turn it into a fail-closed error).
+ * - Queries are parameterized: SQL or NoSQL metacharacters in any value are stored verbatim.
+ *
+ * @module
+ */
+
+/** The role every newly registered user gets. */
+export const DEFAULT_ROLE = 'USER';
+
+/** A stored user. Mirrors the source chapter's `users` table plus account-state columns. */
+export interface UserRecord {
+  /** UUID. */
+  readonly id: string;
+  /** Canonical email: trimmed, NFC-normalized, lower-cased. Unique. */
+  readonly email: string;
+  /** Canonical username (lower-cased) or `null` when usernames are not used. Unique when set. */
+  readonly username: string | null;
+  /** PHC string (argon2id) or a legacy hash (bcrypt, scrypt) awaiting rehash; `null` for password-less accounts. */
+  readonly passwordHash: string | null;
+  /** Role name, `USER` by default. */
+  readonly role: string;
+  /** `false` when the account is disabled: no login, no refresh, no token use. */
+  readonly isActive: boolean;
+  /** When the email was verified, or `null`. */
+  readonly emailVerifiedAt: Date | null;
+  /** Set when the password is known to be compromised: the next login must change it. */
+  readonly passwordChangeRequired: boolean;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+/** What {@link UserRepository.create} receives: a full record chosen by the service. */
+export type NewUser = UserRecord;
+
+/** Fields {@link UserRepository.update} may change. */
+export type UserPatch = Partial<
+  Pick<
+    UserRecord,
+    'email' | 'username' | 'passwordHash' | 'role' | 'isActive' | 'emailVerifiedAt' | 'passwordChangeRequired'
+  >
+>;
+
+/** Storage of user accounts. */
+export interface UserRepository {
+  /**
+   * Inserts a user. Must be atomic with respect to the uniqueness of `email` and `username`:
+   * of two concurrent creates with the same email exactly one succeeds, the other throws
+   * {@link AlreadyRegisteredError}.
+   */
+  create(user: NewUser): Promise<UserRecord>;
+  /** The user with this id, or `null`. */
+  findById(id: string): Promise<UserRecord | null>;
+  /** The user with this canonical email (exact match on the canonical form), or `null`. */
+  findByEmail(email: string): Promise<UserRecord | null>;
+  /** The user with this canonical username, or `null`. */
+  findByUsername(username: string): Promise<UserRecord | null>;
+  /**
+   * Applies `patch` and sets `updatedAt`. Returns the updated record, or `null` when there is no
+   * such user. A patch that breaks uniqueness throws {@link AlreadyRegisteredError} and changes nothing.
+   */
+  update(id: string, patch: UserPatch, updatedAt: Date): Promise<UserRecord | null>;
+  /** Deletes the user; `true` when a user was deleted. */
+  delete(id: string): Promise<boolean>;
+  /** Number of users (used to prove there are no seeded accounts). */
+  count(): Promise<number>;
+}
+
+/** What a token record stands for. */
+export type TokenKind = 'access' | 'refresh';
+
+/**
+ * A row of the token table (the source chapter's `tokens` table: id, user id, expiry, active
+ * flag, IP address, timestamps) plus kind, family, user agent, and for opaque tokens the hash.
+ */
+export interface TokenRecord {
+  /** Record id; for access tokens it is the JWT's `jti`. At least 128 random bits. */
+  readonly id: string;
+  readonly userId: string;
+  readonly kind: TokenKind;
+  /** Every token of one login (its access tokens and its chain of refresh tokens) shares a family. */
+  readonly familyId: string;
+  /** SHA-256 (base64url) of an opaque token; `null` for JWTs. The raw value is never stored. */
+  readonly tokenHash: string | null;
+  /** When this token stops being valid. */
+  readonly expiresAt: Date;
+  /** Absolute end of the family (session), whatever the sliding expiry says. */
+  readonly familyExpiresAt: Date;
+  /** `false` once revoked. */
+  readonly active: boolean;
+  readonly ipAddress: string | null;
+  readonly userAgent: string | null;
+  /** Space-separated scopes granted to this token (RFC 6749 §3.3), or `null`. */
+  readonly scope: string | null;
+  /** The OAuth client the token was issued to. */
+  readonly clientId: string | null;
+  /** For a rotated refresh token: the id of its successor; `null` while unused. */
+  readonly replacedBy: string | null;
+  /** When a refresh token was rotated; `null` while unused. */
+  readonly usedAt: Date | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+/** What {@link TokenRepository.create} receives. */
+export type NewTokenRecord = TokenRecord;
+
+/** Outcome of {@link TokenRepository.rotate}. */
+export type RotateResult =
+  /** The current token was unused and active: it is now marked used and `next` is stored. */
+  | { readonly status: 'rotated' }
+  /** The current token had already been rotated (possible reuse); nothing was written. */
+  | { readonly status: 'already_rotated'; readonly current: TokenRecord }
+  /** The current token is unknown or revoked; nothing was written. */
+  | { readonly status: 'inactive' };
+
+/** The token table. */
+export interface TokenRepository {
+  /** Inserts a token record. */
+  create(record: NewTokenRecord): Promise<TokenRecord>;
+  /** The record with this id, or `null`. This is on the hot path of every authenticated request. */
+  findById(id: string): Promise<TokenRecord | null>;
+  /** The record whose `tokenHash` equals `hash`, or `null`. */
+  findByHash(hash: string): Promise<TokenRecord | null>;
+  /**
+   * Compare-and-swap rotation of a refresh token. Atomically: if the record `currentId` is active
+   * and `replacedBy` is still `null`, set `replacedBy = next.id`, `usedAt = now`, and insert `next`.
+   * Of N concurrent calls with the same `currentId` exactly one returns `rotated`.
+   */
+  rotate(currentId: string, next: NewTokenRecord, now: Date): Promise<RotateResult>;
+  /** Marks one record inactive. Returns `true` when it was active before. */
+  revoke(id: string, now: Date): Promise<boolean>;
+  /** Marks every record of the family inactive. Returns how many changed. */
+  revokeFamily(familyId: string, now: Date): Promise<number>;
+  /**
+   * Marks every record of the user inactive, except those of `exceptFamilyId` when given.
+   * Returns how many changed.
+   */
+  revokeAllForUser(userId: string, now: Date, exceptFamilyId?: string): Promise<number>;
+  /** Active, unexpired records of a user (for "where am I logged in" listings). */
+  listActiveForUser(userId: string, now: Date): Promise<TokenRecord[]>;
+  /** Deletes every record of the user (account deletion). Returns how many. */
+  deleteAllForUser(userId: string): Promise<number>;
+  /** Deletes records that expired before `before`. Returns how many. */
+  deleteExpired(before: Date): Promise<number>;
+}
+
+/** The bundle of repositories that `createGatehouse` takes as `store`. */
+export interface Store {
+  readonly users: UserRepository;
+  readonly tokens: TokenRepository;
+  /** Releases connections or file handles. Optional. */
+  close?(): Promise<void> | void;
+}

@@ -1,0 +1,25 @@
+/**
+ * `gatehouse/testing`: the storage contract suites and record builders. Requires `vitest` (an
+ * optional peer dependency of this subpath); import it only from test files.
+ *
+ * @example
+ * import { describeStoreContract } from 'gatehouse/testing';
+ * import { createMyStore } from '../src/my-store.js';
+ *
+ * describeStoreContract('my store', () => createMyStore());
+ *
+ * @module
+ */
+export {
+  addMs,
+  buildSuccessor,
+  buildTokenRecord,
+  buildUserRecord,
+  CONTRACT_EPOCH,
+  type ContractFactory,
+  describeStoreContract,
+  describeTokenRepositoryContract,
+  describeUserRepositoryContract,
+  randomTokenHash,
+  randomTokenId,
+} from './storage/contract/index.js';

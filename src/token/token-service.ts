@@ -1,0 +1,361 @@
+/**
+ * TokenService: access tokens recorded in the token table, opaque rotating refresh tokens with
+ * reuse detection, and revocation of one token, a family or all of a user's tokens.
+ *
+ * How revocation stays cheap: every verified access token costs one primary-key lookup of its
+ * `jti` in the {@link TokenRepository} (`findById`). The memory and SQLite stores answer it in
+ * microseconds in-process (a `Map` get; one prepared statement), so there is no cache that could
+ * serve a revoked token: a revocation is seen by the very next request, in this process and in
+ * every other process sharing the store. Revocation is keyed by the record id (`jti`, verified
+ * together with `iss`), never by the token string or its hash, which are malleable.
+ *
+ * @module
+ */
+import { timingSafeEqual } from 'node:crypto';
+import {
+  InvalidGrantError,
+  InvalidScopeError,
+  RefreshTokenReusedError,
+  StoreUnavailableError,
+  TokenRevokedError,
+} from '../errors.js';
+import type { RequestContext, SecurityEvents } from '../events.js';
+import type { TokenRecord, TokenRepository } from '../storage/types.js';
+import {
+  type AccessTokenClaims,
+  type AccessTokenSettings,
+  signAccessToken,
+  verifyAccessToken,
+} from './access-token.js';
+import {
+  deriveSuccessorRefreshToken,
+  hashOpaqueToken,
+  looksLikeRefreshToken,
+  newRefreshToken,
+  randomId,
+} from './opaque.js';
+
+/** Options of {@link TokenService}, normally built by `createGatehouse` from the configuration. */
+export interface TokenServiceOptions extends AccessTokenSettings {
+  readonly repository: TokenRepository;
+  /** `client_id` of first-party tokens. */
+  readonly clientId: string;
+  /** Access token lifetime, seconds. */
+  readonly accessTokenTtl: number;
+  /** Refresh token inactivity lifetime, seconds: each rotation extends it, up to `sessionMaxAge`. */
+  readonly refreshTokenTtl: number;
+  /** Absolute lifetime of a login (token family), seconds, whatever the activity. */
+  readonly sessionMaxAge: number;
+  /** Seconds during which the immediately previous refresh token still yields the same successor; 0 = off. */
+  readonly refreshReuseInterval: number;
+  /** HMAC key deriving successors when `refreshReuseInterval > 0`. */
+  readonly successorKey: Uint8Array | undefined;
+  readonly clock: () => Date;
+  readonly events: SecurityEvents;
+}
+
+/** Who a token is issued to. */
+export interface TokenSubject {
+  readonly id: string;
+  readonly role: string;
+}
+
+/** The result of a login or refresh. */
+export interface IssuedTokens {
+  readonly accessToken: string;
+  readonly tokenType: 'Bearer';
+  /** Seconds until the access token expires. */
+  readonly expiresIn: number;
+  readonly accessTokenExpiresAt: Date;
+  readonly refreshToken: string;
+  readonly refreshTokenExpiresAt: Date;
+  /** The family (login session) these tokens belong to. */
+  readonly familyId: string;
+  readonly scope: readonly string[];
+}
+
+/** A verified, unrevoked access token: its claims and its token-table record. */
+export interface VerifiedAccessToken {
+  readonly claims: AccessTokenClaims;
+  readonly record: TokenRecord;
+}
+
+/** Options of {@link TokenService.refresh}. */
+export interface RefreshOptions {
+  /** When given, the refresh token must have been issued to this client. */
+  readonly clientId?: string;
+  /** Requested scopes; must be a subset of the originally granted ones (RFC 6749 §6). */
+  readonly scope?: readonly string[];
+  /**
+   * Called with the refresh token's record before anything is written; returns the subject to
+   * issue to (with its current role) or throws (e.g. {@link InvalidGrantError} for a disabled user).
+   */
+  readonly authorize: (record: TokenRecord) => Promise<TokenSubject>;
+}
+
+const addSeconds = (date: Date, seconds: number): Date => new Date(date.getTime() + seconds * 1000);
+const earlier = (a: Date, b: Date): Date => (a.getTime() <= b.getTime() ? a : b);
+
+/** Issues, verifies, rotates and revokes tokens. See the module documentation for the revocation design. */
+export class TokenService {
+  readonly #o: TokenServiceOptions;
+
+  constructor(options: TokenServiceOptions) {
+    this.#o = options;
+  }
+
+  /** The JWKS document of the public verification keys (empty for HMAC configurations). */
+  jwks(): { keys: Record<string, string>[] } {
+    return this.#o.keys.jwks();
+  }
+
+  async #store<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      throw new StoreUnavailableError({ cause: error });
+    }
+  }
+
+  /**
+   * Starts a new token family (one login): stores a refresh token record (hash only) and an
+   * access token record, then signs the access token with the record id as `jti`.
+   */
+  async issue(
+    subject: TokenSubject,
+    context?: RequestContext,
+    options: { scope?: readonly string[]; clientId?: string } = {},
+  ): Promise<IssuedTokens> {
+    const now = this.#o.clock();
+    const familyId = randomId();
+    const familyExpiresAt = addSeconds(now, this.#o.sessionMaxAge);
+    const refreshToken = newRefreshToken();
+    const scope = options.scope ?? [];
+    const clientId = options.clientId ?? this.#o.clientId;
+    const refreshRecord = this.#record(subject.id, 'refresh', familyId, familyExpiresAt, now, context, {
+      tokenHash: hashOpaqueToken(refreshToken),
+      expiresAt: earlier(addSeconds(now, this.#o.refreshTokenTtl), familyExpiresAt),
+      scope: scope.length > 0 ? scope.join(' ') : null,
+      clientId,
+    });
+    await this.#store(() => this.#o.repository.create(refreshRecord));
+    return this.#withAccessToken(subject, refreshRecord, refreshToken, scope, now, context);
+  }
+
+  #record(
+    userId: string,
+    kind: TokenRecord['kind'],
+    familyId: string,
+    familyExpiresAt: Date,
+    now: Date,
+    context: RequestContext | undefined,
+    fields: Pick<TokenRecord, 'tokenHash' | 'expiresAt' | 'scope' | 'clientId'>,
+  ): TokenRecord {
+    return {
+      id: randomId(),
+      userId,
+      kind,
+      familyId,
+      familyExpiresAt,
+      active: true,
+      ipAddress: context?.ip ?? null,
+      userAgent: context?.userAgent ?? null,
+      replacedBy: null,
+      usedAt: null,
+      createdAt: now,
+      updatedAt: now,
+      ...fields,
+    };
+  }
+
+  async #withAccessToken(
+    subject: TokenSubject,
+    refreshRecord: TokenRecord,
+    refreshToken: string,
+    scope: readonly string[],
+    now: Date,
+    context: RequestContext | undefined,
+  ): Promise<IssuedTokens> {
+    const expiresAt = earlier(addSeconds(now, this.#o.accessTokenTtl), refreshRecord.familyExpiresAt);
+    const clientId = refreshRecord.clientId ?? this.#o.clientId;
+    const record = this.#record(
+      subject.id,
+      'access',
+      refreshRecord.familyId,
+      refreshRecord.familyExpiresAt,
+      now,
+      context,
+      {
+        tokenHash: null,
+        expiresAt,
+        scope: scope.length > 0 ? scope.join(' ') : null,
+        clientId,
+      },
+    );
+    await this.#store(() => this.#o.repository.create(record));
+    const accessToken = await signAccessToken(this.#o, {
+      sub: subject.id,
+      jti: record.id,
+      role: subject.role,
+      scope,
+      clientId,
+      issuedAt: now,
+      expiresAt,
+    });
+    return {
+      accessToken,
+      tokenType: 'Bearer',
+      expiresIn: Math.max(0, Math.floor((expiresAt.getTime() - now.getTime()) / 1000)),
+      accessTokenExpiresAt: expiresAt,
+      refreshToken,
+      refreshTokenExpiresAt: refreshRecord.expiresAt,
+      familyId: refreshRecord.familyId,
+      scope,
+    };
+  }
+
+  /**
+   * Verifies an access token (see `verifyAccessToken` for every check) and then that its record
+   * in the token table exists, is an access token of the same subject, and is still active.
+   * A store failure fails closed with {@link StoreUnavailableError}; a revoked token throws
+   * {@link TokenRevokedError}.
+   */
+  async verify(accessToken: unknown): Promise<VerifiedAccessToken> {
+    const claims = await verifyAccessToken(this.#o, accessToken, this.#o.clock());
+    const record = await this.#store(() => this.#o.repository.findById(claims.jti));
+    if (!record?.active || record.kind !== 'access' || record.userId !== claims.sub) {
+      throw new TokenRevokedError();
+    }
+    return { claims, record };
+  }
+
+  /**
+   * Rotates a refresh token: checks its shape, finds it by hash, checks it is an active, unexpired
+   * refresh token (inactivity and absolute limits) of the right client and that the requested
+   * scope is not wider, asks `authorize` for the subject, then atomically marks it used and stores
+   * its successor (compare-and-swap). A token that was already rotated revokes its whole family,
+   * emits `refresh.reused`, and throws {@link RefreshTokenReusedError} — unless a reuse interval is
+   * configured and this is the immediately previous token, presented again within the interval:
+   * then the same successor is returned (derived with HMAC, never stored in the clear).
+   */
+  async refresh(
+    refreshToken: unknown,
+    context: RequestContext | undefined,
+    options: RefreshOptions,
+  ): Promise<IssuedTokens> {
+    if (!looksLikeRefreshToken(refreshToken)) throw new InvalidGrantError();
+    const now = this.#o.clock();
+    const record = await this.#store(() => this.#o.repository.findByHash(hashOpaqueToken(refreshToken)));
+    if (
+      !record?.active ||
+      record.kind !== 'refresh' ||
+      record.expiresAt.getTime() <= now.getTime() ||
+      record.familyExpiresAt.getTime() <= now.getTime() ||
+      (options.clientId !== undefined && record.clientId !== options.clientId)
+    ) {
+      throw new InvalidGrantError();
+    }
+    const granted = record.scope ? record.scope.split(' ') : [];
+    const scope = options.scope ?? granted;
+    if (scope.some((s) => !granted.includes(s))) throw new InvalidScopeError();
+    if (record.replacedBy !== null)
+      return this.#presentedAgain(record, refreshToken, scope, now, context, options);
+
+    const subject = await options.authorize(record);
+    const nextToken =
+      this.#o.refreshReuseInterval > 0 && this.#o.successorKey
+        ? deriveSuccessorRefreshToken(this.#o.successorKey, refreshToken)
+        : newRefreshToken();
+    const next = this.#record(
+      record.userId,
+      'refresh',
+      record.familyId,
+      record.familyExpiresAt,
+      now,
+      context,
+      {
+        tokenHash: hashOpaqueToken(nextToken),
+        expiresAt: earlier(addSeconds(now, this.#o.refreshTokenTtl), record.familyExpiresAt),
+        scope: record.scope,
+        clientId: record.clientId,
+      },
+    );
+    const result = await this.#store(() => this.#o.repository.rotate(record.id, next, now));
+    if (result.status === 'already_rotated') {
+      return this.#presentedAgain(result.current, refreshToken, scope, now, context, options);
+    }
+    if (result.status === 'inactive') throw new InvalidGrantError();
+    this.#o.events.emit('token.refreshed', context, now, {
+      userId: record.userId,
+      familyId: record.familyId,
+    });
+    return this.#withAccessToken(subject, next, nextToken, scope, now, context);
+  }
+
+  async #presentedAgain(
+    record: TokenRecord,
+    refreshToken: string,
+    scope: readonly string[],
+    now: Date,
+    context: RequestContext | undefined,
+    options: RefreshOptions,
+  ): Promise<IssuedTokens> {
+    const { refreshReuseInterval, successorKey } = this.#o;
+    if (
+      refreshReuseInterval > 0 &&
+      successorKey &&
+      record.replacedBy !== null &&
+      record.usedAt !== null &&
+      now.getTime() - record.usedAt.getTime() <= refreshReuseInterval * 1000
+    ) {
+      const successorId = record.replacedBy;
+      const successor = await this.#store(() => this.#o.repository.findById(successorId));
+      const successorToken = deriveSuccessorRefreshToken(successorKey, refreshToken);
+      if (
+        successor?.active &&
+        successor.replacedBy === null &&
+        successor.tokenHash !== null &&
+        timingSafeEqual(Buffer.from(successor.tokenHash), Buffer.from(hashOpaqueToken(successorToken)))
+      ) {
+        const subject = await options.authorize(record);
+        return this.#withAccessToken(subject, successor, successorToken, scope, now, context);
+      }
+    }
+    const count = await this.#store(() => this.#o.repository.revokeFamily(record.familyId, now));
+    this.#o.events.emit('refresh.reused', context, now, { userId: record.userId, familyId: record.familyId });
+    this.#o.events.emit('token.revoked', context, now, {
+      userId: record.userId,
+      scope: 'family',
+      reason: 'reuse',
+      count,
+    });
+    throw new RefreshTokenReusedError();
+  }
+
+  /** Revokes one token record by id (`jti` for access tokens). `true` when it was active. */
+  async revoke(tokenId: string): Promise<boolean> {
+    return this.#store(() => this.#o.repository.revoke(tokenId, this.#o.clock()));
+  }
+
+  /** Revokes every token of a family: the refresh chain of one login and its access tokens. */
+  async revokeFamily(familyId: string): Promise<number> {
+    return this.#store(() => this.#o.repository.revokeFamily(familyId, this.#o.clock()));
+  }
+
+  /** Revokes every token of a user, except those of `exceptFamilyId` when given. */
+  async revokeAllForUser(userId: string, options: { exceptFamilyId?: string } = {}): Promise<number> {
+    return this.#store(() =>
+      this.#o.repository.revokeAllForUser(userId, this.#o.clock(), options.exceptFamilyId),
+    );
+  }
+
+  /**
+   * Finds the refresh token's record without using it (e.g. to log out by refresh token).
+   * Returns `null` for anything that is not a known refresh token.
+   */
+  async findRefreshToken(refreshToken: unknown): Promise<TokenRecord | null> {
+    if (!looksLikeRefreshToken(refreshToken)) return null;
+    const record = await this.#store(() => this.#o.repository.findByHash(hashOpaqueToken(refreshToken)));
+    return record?.kind === 'refresh' ? record : null;
+  }
+}

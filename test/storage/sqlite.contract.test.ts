@@ -1,0 +1,349 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  createSqliteStore,
+  migrateSqliteDatabase,
+  readSqliteSchemaVersion,
+  SQLITE_BUSY_TIMEOUT_MS,
+  SQLITE_MIGRATIONS,
+  SQLITE_SCHEMA_VERSION,
+  type SqliteStore,
+} from '../../adapters/sqlite/index.js';
+import { SqliteTokenRepository } from '../../adapters/sqlite/tokens.js';
+import { AlreadyRegisteredError, ConfigError } from '../../src/errors.js';
+import {
+  addMs,
+  buildSuccessor,
+  buildTokenRecord,
+  buildUserRecord,
+  CONTRACT_EPOCH,
+  describeStoreContract,
+  describeTokenRepositoryContract,
+} from '../../src/testing.js';
+
+const tempRoot = mkdtempSync(join(tmpdir(), 'gatehouse-sqlite-'));
+let fileCounter = 0;
+function tempFile(): string {
+  fileCounter += 1;
+  return join(tempRoot, `store-${process.pid}-${fileCounter}.db`);
+}
+afterAll(() => {
+  rmSync(tempRoot, { recursive: true, force: true });
+});
+
+describeStoreContract('SQLite store (:memory:)', () => createSqliteStore());
+describeStoreContract('SQLite store (temp file, WAL)', () => createSqliteStore({ filename: tempFile() }));
+describeStoreContract('SQLite store (bring your own database)', () => {
+  const db = new Database(':memory:');
+  const store = createSqliteStore({ database: db });
+  return { users: store.users, tokens: store.tokens, close: () => void db.close() };
+});
+// The token table alone, as used next to a user repository kept elsewhere.
+describeTokenRepositoryContract('SQLite token repository (standalone)', () => createSqliteStore().tokens);
+
+interface IndexInfo {
+  name: string;
+  unique: number;
+  partial: number;
+  columns: string[];
+}
+
+function indexes(db: Database.Database, table: string): IndexInfo[] {
+  const list = db.pragma(`index_list(${table})`) as { name: string; unique: number; partial: number }[];
+  return list.map((index) => ({
+    name: index.name,
+    unique: index.unique,
+    partial: index.partial,
+    columns: (db.pragma(`index_info(${index.name})`) as { name: string }[]).map((c) => c.name),
+  }));
+}
+
+function findIndex(db: Database.Database, table: string, columns: string[]): IndexInfo | undefined {
+  return indexes(db, table).find((index) => index.columns.join(',') === columns.join(','));
+}
+
+describe('SQLite store: schema and migrations', () => {
+  let store: SqliteStore;
+  beforeEach(() => {
+    store = createSqliteStore();
+  });
+  afterEach(() => {
+    store.close();
+  });
+
+  it('records every migration with its version, name and applied_at', () => {
+    const rows = store.db
+      .prepare('SELECT version, name, applied_at FROM gatehouse_migrations ORDER BY version')
+      .all() as {
+      version: number;
+      name: string;
+      applied_at: number;
+    }[];
+    expect(rows.map((r) => r.version)).toEqual(SQLITE_MIGRATIONS.map((m) => m.version));
+    expect(rows.map((r) => r.name)).toEqual(SQLITE_MIGRATIONS.map((m) => m.name));
+    for (const row of rows) {
+      expect(Number.isInteger(row.applied_at)).toBe(true);
+      expect(Math.abs(row.applied_at - Date.now())).toBeLessThan(60_000);
+    }
+    expect(readSqliteSchemaVersion(store.db)).toBe(SQLITE_SCHEMA_VERSION);
+    expect(SQLITE_SCHEMA_VERSION).toBe(SQLITE_MIGRATIONS.length);
+    expect(SQLITE_MIGRATIONS.map((m) => m.version)).toEqual(SQLITE_MIGRATIONS.map((_, i) => i + 1));
+  });
+
+  it('has a unique index on users(email) and on users(username)', () => {
+    expect(findIndex(store.db, 'users', ['email'])?.unique).toBe(1);
+    expect(findIndex(store.db, 'users', ['username'])?.unique).toBe(1);
+  });
+
+  it('indexes tokens(user_id), tokens(ip_address) and tokens(family_id), and token_hash is unique', () => {
+    expect(findIndex(store.db, 'tokens', ['user_id'])).toBeDefined();
+    expect(findIndex(store.db, 'tokens', ['ip_address'])).toBeDefined();
+    expect(findIndex(store.db, 'tokens', ['family_id'])).toBeDefined();
+    expect(findIndex(store.db, 'tokens', ['expires_at'])).toBeDefined();
+    expect(findIndex(store.db, 'tokens', ['token_hash'])?.unique).toBe(1);
+    const names = store.db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'tokens'")
+      .pluck()
+      .all();
+    expect(names).toEqual(
+      expect.arrayContaining(['tokens_user_id_idx', 'tokens_ip_address_idx', 'tokens_family_id_idx']),
+    );
+  });
+
+  it('has the columns of the chapter’s tokens table plus the rotation columns', () => {
+    const columns = (store.db.pragma('table_info(tokens)') as { name: string }[]).map((c) => c.name);
+    expect(columns).toEqual([
+      'id',
+      'user_id',
+      'kind',
+      'family_id',
+      'token_hash',
+      'expires_at',
+      'family_expires_at',
+      'is_active',
+      'ip_address',
+      'user_agent',
+      'scope',
+      'client_id',
+      'replaced_by',
+      'used_at',
+      'created_at',
+      'updated_at',
+    ]);
+  });
+
+  it('keeps tokens independent of users: no foreign key, tokens of unknown users are accepted', async () => {
+    expect(store.db.pragma('foreign_key_list(tokens)')).toEqual([]);
+    const token = buildTokenRecord();
+    await store.tokens.create(token);
+    expect(await store.users.findById(token.userId)).toBeNull();
+    expect(await store.tokens.findById(token.id)).toEqual(token);
+  });
+
+  it('turns foreign_keys on and sets the busy timeout', () => {
+    expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(store.db.pragma('busy_timeout', { simple: true })).toBe(SQLITE_BUSY_TIMEOUT_MS);
+  });
+
+  it('stores dates as INTEGER epoch milliseconds and booleans as 0/1', async () => {
+    const user = buildUserRecord({
+      isActive: false,
+      passwordChangeRequired: true,
+      emailVerifiedAt: CONTRACT_EPOCH,
+    });
+    await store.users.create(user);
+    const row = store.db
+      .prepare(
+        `SELECT typeof(created_at) AS t, created_at, email_verified_at, is_active, password_change_required
+         FROM users WHERE id = ?`,
+      )
+      .get(user.id);
+    expect(row).toEqual({
+      t: 'integer',
+      created_at: user.createdAt.getTime(),
+      email_verified_at: CONTRACT_EPOCH.getTime(),
+      is_active: 0,
+      password_change_required: 1,
+    });
+    const token = buildTokenRecord();
+    await store.tokens.create(token);
+    const tokenRow = store.db
+      .prepare('SELECT typeof(expires_at) AS t, expires_at, is_active FROM tokens WHERE id = ?')
+      .get(token.id);
+    expect(tokenRow).toEqual({ t: 'integer', expires_at: token.expiresAt.getTime(), is_active: 1 });
+  });
+
+  it('maps unique violations on users to AlreadyRegisteredError', async () => {
+    const user = await store.users.create(buildUserRecord());
+    await expect(store.users.create(buildUserRecord({ email: user.email }))).rejects.toBeInstanceOf(
+      AlreadyRegisteredError,
+    );
+    await expect(store.users.create(buildUserRecord({ id: user.id }))).rejects.toBeInstanceOf(
+      AlreadyRegisteredError,
+    );
+  });
+
+  it('throws other SQLite errors as they are (no silent conversion)', async () => {
+    const bad = { ...buildUserRecord(), email: null as unknown as string };
+    await expect(store.users.create(bad)).rejects.toMatchObject({ code: 'SQLITE_CONSTRAINT_NOTNULL' });
+  });
+
+  it('refuses both filename and database', () => {
+    const db = new Database(':memory:');
+    try {
+      expect(() => createSqliteStore({ filename: ':memory:', database: db })).toThrow(ConfigError);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('leaves a database passed in open on close(), and close() is idempotent', () => {
+    const db = new Database(':memory:');
+    const byo = createSqliteStore({ database: db });
+    byo.close();
+    byo.close();
+    expect(db.open).toBe(true);
+    expect(readSqliteSchemaVersion(db)).toBe(SQLITE_SCHEMA_VERSION);
+    db.close();
+    store.close();
+    store.close();
+    expect(store.db.open).toBe(false);
+  });
+
+  it('rolls a failing migration back completely', () => {
+    const db = new Database(':memory:');
+    try {
+      const broken = [
+        ...SQLITE_MIGRATIONS,
+        {
+          version: SQLITE_MIGRATIONS.length + 1,
+          name: 'broken',
+          sql: 'CREATE TABLE extra (x INTEGER); SELEC nonsense;',
+        },
+      ];
+      expect(() => migrateSqliteDatabase(db, broken)).toThrow();
+      expect(readSqliteSchemaVersion(db)).toBe(0);
+      expect(
+        db.prepare("SELECT count(*) FROM sqlite_master WHERE name IN ('users', 'extra')").pluck().get(),
+      ).toBe(0);
+      expect(migrateSqliteDatabase(db)).toBe(SQLITE_SCHEMA_VERSION);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('rejects migration lists with gaps', () => {
+    const db = new Database(':memory:');
+    try {
+      const gap = [{ version: 2, name: 'two', sql: 'SELECT 1' }];
+      expect(() => migrateSqliteDatabase(db, gap)).toThrow(/expected 1/);
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe('SQLite store: files', () => {
+  it('uses WAL for files, persists data, and reopening applies no migration twice', async () => {
+    const filename = tempFile();
+    const first = createSqliteStore({ filename });
+    expect(first.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    const user = await first.users.create(buildUserRecord({ email: 'persist@example.com' }));
+    const token = await first.tokens.create(buildTokenRecord({ userId: user.id }));
+    const now = addMs(CONTRACT_EPOCH, 60_000);
+    const next = buildSuccessor(token, now);
+    expect(await first.tokens.rotate(token.id, next, now)).toEqual({ status: 'rotated' });
+    const appliedBefore = first.db
+      .prepare('SELECT version, name, applied_at FROM gatehouse_migrations')
+      .all();
+    first.close();
+
+    const second = createSqliteStore({ filename });
+    try {
+      expect(second.db.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(second.db.prepare('SELECT version, name, applied_at FROM gatehouse_migrations').all()).toEqual(
+        appliedBefore,
+      );
+      expect(readSqliteSchemaVersion(second.db)).toBe(SQLITE_SCHEMA_VERSION);
+      expect(await second.users.findByEmail('persist@example.com')).toEqual(user);
+      expect(await second.tokens.findById(token.id)).toEqual({
+        ...token,
+        replacedBy: next.id,
+        usedAt: now,
+        updatedAt: now,
+      });
+      expect(await second.tokens.findById(next.id)).toEqual(next);
+      expect(await second.users.count()).toBe(1);
+    } finally {
+      second.close();
+    }
+
+    // A third open, and a bare migrate on an up-to-date database, are no-ops as well.
+    const third = createSqliteStore({ filename });
+    try {
+      expect(migrateSqliteDatabase(third.db)).toBe(SQLITE_SCHEMA_VERSION);
+      expect(third.db.prepare('SELECT count(*) FROM gatehouse_migrations').pluck().get()).toBe(
+        SQLITE_MIGRATIONS.length,
+      );
+    } finally {
+      third.close();
+    }
+  });
+
+  it('refuses a file whose schema is newer than this release', () => {
+    const filename = tempFile();
+    createSqliteStore({ filename }).close();
+    const raw = new Database(filename);
+    raw
+      .prepare('INSERT INTO gatehouse_migrations (version, name, applied_at) VALUES (?, ?, ?)')
+      .run(SQLITE_SCHEMA_VERSION + 1, 'from the future', Date.now());
+    raw.close();
+    expect(() => createSqliteStore({ filename })).toThrow(/newer than this release/);
+  });
+
+  it('two connections to one file: the rotation CAS holds across connections', async () => {
+    const filename = tempFile();
+    const a = createSqliteStore({ filename });
+    const b = createSqliteStore({ filename });
+    try {
+      const token = await a.tokens.create(buildTokenRecord());
+      const now = addMs(CONTRACT_EPOCH, 60_000);
+      const nextA = buildSuccessor(token, now);
+      const nextB = buildSuccessor(token, now);
+      const results = await Promise.all([
+        a.tokens.rotate(token.id, nextA, now),
+        b.tokens.rotate(token.id, nextB, now),
+      ]);
+      expect(results.map((r) => r.status).sort()).toEqual(['already_rotated', 'rotated']);
+      const stored = [await b.tokens.findById(nextA.id), await a.tokens.findById(nextB.id)].filter(
+        (t) => t !== null,
+      );
+      expect(stored).toHaveLength(1);
+      expect((await b.tokens.findById(token.id))?.replacedBy).toBe(stored[0]?.id);
+      // A user registered through one connection blocks the same email on the other.
+      const user = await a.users.create(buildUserRecord());
+      await expect(b.users.create(buildUserRecord({ email: user.email }))).rejects.toBeInstanceOf(
+        AlreadyRegisteredError,
+      );
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  it('a token repository built on an already migrated database works on its own', async () => {
+    const db = new Database(':memory:');
+    try {
+      migrateSqliteDatabase(db);
+      const tokens = new SqliteTokenRepository(db);
+      const token = buildTokenRecord();
+      await tokens.create(token);
+      expect(await tokens.findById(token.id)).toEqual(token);
+    } finally {
+      db.close();
+    }
+  });
+});

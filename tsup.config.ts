@@ -1,0 +1,32 @@
+import { defineConfig } from 'tsup';
+
+/** One entry per subpath export of package.json. */
+const entry = {
+  index: 'src/index.ts',
+  sqlite: 'adapters/sqlite/index.ts',
+  testing: 'src/testing.ts',
+};
+
+const shared = {
+  entry,
+  target: 'node20',
+  platform: 'node' as const,
+  sourcemap: true,
+  // One shared chunk for code used by several entries, so `instanceof AuthError` holds across subpaths.
+  splitting: true,
+  treeshake: true,
+  dts: true,
+  // Frameworks and drivers are optional peers: never bundle them.
+  external: ['better-sqlite3', 'vitest'],
+};
+
+export default defineConfig([
+  { ...shared, format: 'esm', clean: true },
+  {
+    ...shared,
+    format: 'cjs',
+    clean: false,
+    // jose 6 is ESM-only; Node 20 before 20.19 cannot require() it, so the CJS build carries its own copy.
+    noExternal: ['jose'],
+  },
+]);
