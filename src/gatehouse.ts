@@ -82,6 +82,8 @@ export function createGatehouse(input: GatehouseConfig): Gatehouse {
     pepper,
     policy: { ...policy, minLength: minLength ?? (config.mfa.required ? 8 : 15) },
   });
+  // Compute the dummy hash now, so the first unknown-user login costs the same as any other.
+  void passwords.dummyVerify('');
   const tokens = new TokenService({
     keys,
     repository: config.store.tokens,

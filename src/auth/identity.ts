@@ -14,7 +14,8 @@ export const MAX_EMAIL_LENGTH = 254;
 export const USERNAME_MIN_LENGTH = 3;
 export const USERNAME_MAX_LENGTH = 20;
 
-const emailFormat = z.email();
+/** The address syntax browsers accept for `<input type="email">` (WHATWG HTML): permissive ASCII, no quoting. */
+const emailFormat = z.email({ pattern: z.regexes.html5Email });
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 

@@ -94,6 +94,7 @@ export function parseLegacyHash(hash: string): LegacyHash | undefined {
 
 /** The inputs to try against a legacy hash: the NFC form first, then the raw input when it differs. */
 function candidates(password: string, normalized: string): string[] {
+  // constant-time-exempt: two spellings of the same input, never a stored secret
   return normalized === password ? [normalized] : [normalized, password];
 }
 

@@ -36,6 +36,13 @@ export interface KeyConfig {
   readonly publicKey?: AsymmetricKeyInput;
 }
 
+/** A key that verifies tokens: its one algorithm, the `node:crypto` key, and the WebCrypto key (imported once). */
+export interface VerificationKey {
+  readonly alg: JwsAlgorithm;
+  readonly keyObject: KeyObject;
+  cryptoKey(): Promise<CryptoKey>;
+}
+
 /** A configuration problem found while loading keys: the field path and what is wrong. */
 export interface KeyIssue {
   readonly path: string;
@@ -206,17 +213,24 @@ export class KeySet {
   }
 
   /**
-   * The verification key for a token header, or `undefined` when the header names no key we
-   * hold. `kid` is an untrusted string and only ever used for an exact `Map` lookup; a header
-   * whose `alg` differs from the key's one algorithm gets no key.
+   * The verification key a token header names, or `undefined` when it names no key we hold.
+   * `kid` is an untrusted string and only ever used for an exact `Map` lookup; a header whose
+   * `alg` differs from the key's one algorithm gets no key.
    */
-  verificationKey(header: { alg?: unknown; kid?: unknown }): Promise<CryptoKey> | undefined {
+  lookup(header: { alg?: unknown; kid?: unknown }): VerificationKey | undefined {
     let key: LoadedKey | undefined;
     if (header.kid === undefined) key = this.#unnamed;
     else if (typeof header.kid === 'string') key = this.#byKid.get(header.kid);
     if (!key || header.alg !== key.alg) return undefined;
-    key.verifyCryptoKey ??= importCryptoKey(key.verifyKey, key.alg, 'verify');
-    return key.verifyCryptoKey;
+    const loaded = key;
+    return {
+      alg: loaded.alg,
+      keyObject: loaded.verifyKey,
+      cryptoKey: () => {
+        loaded.verifyCryptoKey ??= importCryptoKey(loaded.verifyKey, loaded.alg, 'verify');
+        return loaded.verifyCryptoKey;
+      },
+    };
   }
 
   /** The JWKS document (RFC 7517 §5): public keys only, each with `kid`, `alg` and `use`. Empty for HMAC. */

@@ -389,3 +389,50 @@ describe('security events', () => {
     expect(errors).toHaveLength(1);
   });
 });
+
+describe('usernames', () => {
+  it('canonicalizes width and case before the uniqueness check', async () => {
+    const gh = testGatehouse();
+    const user = await gh.auth.register({
+      email: 'a@example.com',
+      username: '\uff21\uff24\uff21',
+      password: GOOD_PASSWORD,
+    });
+    expect(user.username).toBe('ada');
+    await expect(
+      gh.auth.register({ email: 'b@example.com', username: 'Ada', password: GOOD_PASSWORD }),
+    ).rejects.toBeInstanceOf(AlreadyRegisteredError);
+    await expect(gh.auth.login({ identifier: 'ADA', password: GOOD_PASSWORD })).resolves.toBeTruthy();
+  });
+
+  it('rejects look-alike and non-alphanumeric usernames', async () => {
+    const gh = testGatehouse();
+    for (const username of ['\u0430da', 'ad a', 'ad', 'a'.repeat(21), 'ada\u200b', 'ad@a']) {
+      await expect(
+        gh.auth.register({ email: 'x@example.com', username, password: GOOD_PASSWORD }),
+      ).rejects.toBeInstanceOf(ValidationError);
+    }
+  });
+
+  it('can require or forbid usernames', async () => {
+    const required = testGatehouse({ users: { usernames: 'required' } });
+    await expect(
+      required.auth.register({ email: 'x@example.com', password: GOOD_PASSWORD }),
+    ).rejects.toBeInstanceOf(ValidationError);
+    const off = testGatehouse({ users: { usernames: 'off' } });
+    await expect(
+      off.auth.register({ email: 'x@example.com', username: 'ada', password: GOOD_PASSWORD }),
+    ).rejects.toBeInstanceOf(ValidationError);
+  });
+});
+
+describe('minimum password length with MFA enforced', () => {
+  it('is 15 code points by default and 8 when MFA is required', async () => {
+    const single = testGatehouse();
+    await expect(
+      single.auth.register({ email: 'x@example.com', password: 'kq8#vZ2!mw' }),
+    ).rejects.toBeInstanceOf(WeakPasswordError);
+    const mfa = testGatehouse({ mfa: { required: true } });
+    await expect(mfa.auth.register({ email: 'x@example.com', password: 'kq8#vZ2!mw' })).resolves.toBeTruthy();
+  });
+});
