@@ -61,6 +61,10 @@ const tokensSchema = z
     refreshReuseInterval: z.number().int().min(0).max(300).default(0),
     /** Key for deriving successors when `refreshReuseInterval > 0`; defaults to one derived from `secret`. */
     refreshSuccessorSecret: secretSchema.optional(),
+    /** Scopes a first-party login (password grant) may request. Default none. */
+    scopes: z
+      .array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'must be an RFC 6749 scope token'))
+      .default([]),
     /** Allowed clock skew when checking `exp`, `nbf` and `iat`, seconds (0..60). Default 5. */
     clockTolerance: z.number().int().min(0).max(60).default(5),
     /** Tokens longer than this are refused before decoding. Default 8 KiB. */
@@ -99,6 +103,46 @@ const passwordSchema = z
   })
   .strict();
 
+const httpSchema = z
+  .object({
+    /** `realm` of `WWW-Authenticate` challenges. */
+    realm: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[\x20-\x7e]+$/, 'must be printable ASCII')
+      .default('gatehouse'),
+    /** Largest request body the auth routes read, bytes. Default 16 KiB. */
+    maxBodyBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(1024 * 1024)
+      .default(16 * 1024),
+    /**
+     * Cookie mode for browser apps: tokens in `HttpOnly` cookies instead of response bodies, with
+     * CSRF protection. Off by default (bearer tokens only; cookies are ignored).
+     */
+    cookies: z
+      .object({
+        enabled: z.boolean().default(false),
+        /**
+         * `Secure` cookies with `__Host-`/`__Secure-` prefixes. Default true; set false only for
+         * plain-http local development (the prefixes then fall away).
+         */
+        secure: z.boolean().default(true),
+        sameSite: z.enum(['lax', 'strict']).default('lax'),
+        /**
+         * Origins (e.g. `https://app.example.com`) allowed to send cookie-authenticated unsafe
+         * requests. Default: only the request's own host.
+         */
+        origins: z.array(z.url()).default([]),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
 /** The zod schema of the configuration (exported for tooling; use {@link parseConfig}). */
 export const configSchema = z
   .object({
@@ -123,6 +167,8 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** HTTP layer: realm, body limit, cookie mode. */
+    http: httpSchema.prefault({}),
     /** Clock, for tests. Default `() => new Date()`. */
     clock: z
       .custom<() => Date>((v) => typeof v === 'function', { message: 'must be a function returning a Date' })

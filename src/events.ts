@@ -14,6 +14,9 @@ export interface RequestContext {
   readonly userAgent?: string | null;
 }
 
+/** How a user proved who they are. */
+export type AuthenticationFactor = 'password' | 'basic';
+
 /** Fields every event carries. */
 interface BaseEvent {
   /** When it happened (from the configured clock), UTC. */
@@ -25,11 +28,16 @@ interface BaseEvent {
 /** The payload of each event type, keyed by type. */
 export interface SecurityEventMap {
   'user.registered': { readonly userId: string };
-  'login.succeeded': { readonly userId: string; readonly factor: 'password'; readonly familyId: string };
+  'login.succeeded': {
+    readonly userId: string;
+    readonly factor: AuthenticationFactor;
+    /** The token family started by this login; `null` when no tokens were issued (HTTP Basic). */
+    readonly familyId: string | null;
+  };
   'login.failed': {
     /** Set when the identifier matched an account. */
     readonly userId: string | null;
-    readonly factor: 'password';
+    readonly factor: AuthenticationFactor;
     readonly reason: 'unknown_user' | 'wrong_password' | 'account_disabled' | 'no_password';
   };
   'password.rehashed': { readonly userId: string; readonly from: 'argon2' | 'bcrypt' | 'scrypt' | 'unknown' };

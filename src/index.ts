@@ -11,6 +11,7 @@ export * from './auth/index.js';
 export { configSchema, type GatehouseConfig, parseConfig, type ResolvedConfig } from './config.js';
 export * from './errors.js';
 export {
+  type AuthenticationFactor,
   type RequestContext,
   type SecurityEvent,
   type SecurityEventListener,
@@ -19,6 +20,7 @@ export {
   type SecurityEventType,
 } from './events.js';
 export { createGatehouse, type Gatehouse } from './gatehouse.js';
+export * from './http/index.js';
 export * from './password/index.js';
 export { createMemoryStore, MemoryTokenRepository, MemoryUserRepository } from './storage/memory.js';
 export * from './storage/types.js';

@@ -20,7 +20,7 @@ import {
   ValidationError,
   WeakPasswordError,
 } from '../errors.js';
-import type { RequestContext, SecurityEvents } from '../events.js';
+import type { AuthenticationFactor, RequestContext, SecurityEvents } from '../events.js';
 import type { PasswordService } from '../password/index.js';
 import { DEFAULT_ROLE, type UserPatch, type UserRecord, type UserRepository } from '../storage/types.js';
 import type { AccessTokenClaims } from '../token/access-token.js';
@@ -154,7 +154,45 @@ export class AuthService {
    * upgraded to current argon2id on success. A password marked compromised throws
    * {@link PasswordChangeRequiredError} instead of issuing tokens.
    */
-  async login(input: LoginInput, context?: RequestContext): Promise<LoginResult> {
+  async login(
+    input: LoginInput,
+    context?: RequestContext,
+    options: { scope?: readonly string[] } = {},
+  ): Promise<LoginResult> {
+    const user = await this.#checkCredentials(input, context, 'password');
+    const tokens = await this.#o.tokens.issue({ id: user.id, role: user.role }, context, options);
+    this.#o.events.emit('login.succeeded', context, this.#o.clock(), {
+      userId: user.id,
+      factor: 'password',
+      familyId: tokens.familyId,
+    });
+    return { ...tokens, user: toPublicUser(user) };
+  }
+
+  /**
+   * Checks an identifier and password exactly as {@link AuthService.login} does (same uniform
+   * failures, same hashing work, same rehash and events) without issuing tokens: for HTTP Basic
+   * and other per-request password checks. Emits `login.succeeded` with `familyId: null`.
+   */
+  async verifyCredentials(
+    input: LoginInput,
+    context?: RequestContext,
+    factor: AuthenticationFactor = 'basic',
+  ): Promise<PublicUser> {
+    const user = await this.#checkCredentials(input, context, factor);
+    this.#o.events.emit('login.succeeded', context, this.#o.clock(), {
+      userId: user.id,
+      factor,
+      familyId: null,
+    });
+    return toPublicUser(user);
+  }
+
+  async #checkCredentials(
+    input: LoginInput,
+    context: RequestContext | undefined,
+    factor: AuthenticationFactor,
+  ): Promise<UserRecord> {
     const raw = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
     const { identifier, password } = raw;
     if (typeof identifier !== 'string') {
@@ -167,11 +205,7 @@ export class AuthService {
     const now = this.#o.clock();
     const user = await this.#findByIdentifier(identifier);
     const fail = (reason: 'unknown_user' | 'wrong_password' | 'account_disabled' | 'no_password'): never => {
-      this.#o.events.emit('login.failed', context, now, {
-        userId: user?.id ?? null,
-        factor: 'password',
-        reason,
-      });
+      this.#o.events.emit('login.failed', context, now, { userId: user?.id ?? null, factor, reason });
       throw new InvalidCredentialsError();
     };
     if (!user?.passwordHash) {
@@ -183,13 +217,7 @@ export class AuthService {
     if (!user.isActive) return fail('account_disabled');
     if (needsRehash) await this.#rehash(user, password, context);
     if (user.passwordChangeRequired) throw new PasswordChangeRequiredError();
-    const tokens = await this.#o.tokens.issue({ id: user.id, role: user.role }, context);
-    this.#o.events.emit('login.succeeded', context, now, {
-      userId: user.id,
-      factor: 'password',
-      familyId: tokens.familyId,
-    });
-    return { ...tokens, user: toPublicUser(user) };
+    return user;
   }
 
   async #rehash(user: UserRecord, password: string, context?: RequestContext): Promise<void> {
@@ -226,13 +254,19 @@ export class AuthService {
   /** Logs out one session: revokes the presented access token's whole family (its refresh chain too). */
   async logout(accessToken: unknown, context?: RequestContext): Promise<void> {
     const { claims, record } = await this.#o.tokens.verify(accessToken);
-    const count = await this.#o.tokens.revokeFamily(record.familyId);
+    await this.revokeSession(record.familyId, claims.sub, context);
+  }
+
+  /** Revokes one session (token family) of a user, e.g. from a "where am I logged in" list. */
+  async revokeSession(familyId: string, userId: string, context?: RequestContext): Promise<number> {
+    const count = await this.#o.tokens.revokeFamily(familyId);
     this.#o.events.emit('token.revoked', context, this.#o.clock(), {
-      userId: claims.sub,
+      userId,
       scope: 'family',
       reason: 'logout',
       count,
     });
+    return count;
   }
 
   /** Logs a user out everywhere: revokes every access and refresh token of the user. */

@@ -1,0 +1,241 @@
+/**
+ * The guard core every adapter shares. A guard reads only {@link RequestCredentials} (a few
+ * headers) and answers with a principal or an {@link HttpResult} to send; adapters turn that into
+ * native middleware (`req.auth`, `request.auth`, `c.get('auth')`).
+ *
+ * @module
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { PublicUser } from '../auth/public-user.js';
+import { isAuthError } from '../errors.js';
+import type { RequestContext } from '../events.js';
+import type { Gatehouse } from '../gatehouse.js';
+import {
+  type CookieSettings,
+  cookieNames,
+  csrfTokenValid,
+  isSafeMethod,
+  originAllowed,
+} from './cookie-session.js';
+import { parseAuthorization, parseCookies, type RequestCredentials } from './credentials.js';
+import {
+  bearerErrorResult,
+  clientError,
+  forbiddenResult,
+  type HttpResult,
+  jsonResult,
+  serverError,
+} from './responses.js';
+
+/** Who is making an authenticated request. */
+export interface Principal {
+  /** The user id (for static Basic credentials: the user name). */
+  readonly userId: string;
+  /** The user as stored now (`null` for static Basic credentials). */
+  readonly user: PublicUser | null;
+  /** The user's current role (read from the store on each request, not from the token). */
+  readonly role: string;
+  /** Scopes granted to the token (empty for Basic). */
+  readonly scopes: readonly string[];
+  /** The access token's `jti`, or `null` for Basic. */
+  readonly tokenId: string | null;
+  /** The token family (login session), or `null` for Basic. */
+  readonly familyId: string | null;
+  /** How the request authenticated. */
+  readonly method: 'bearer' | 'cookie' | 'basic';
+}
+
+/** A guard's answer: go on with a principal (or `null` for an optional guard), or send `result`. */
+export type GuardOutcome =
+  | { readonly ok: true; readonly principal: Principal | null }
+  | { readonly ok: false; readonly result: HttpResult };
+
+/** Options of {@link HttpGuards.authenticate}. */
+export interface AuthenticateOptions {
+  /** Let anonymous requests through with `principal: null` (invalid credentials still fail). */
+  readonly optional?: boolean;
+}
+
+/** Static credentials for {@link HttpGuards.basic}: user name -> password, or password and role. */
+export type BasicCredentials = Readonly<
+  Record<string, string | { readonly password: string; readonly role?: string }>
+>;
+
+/** Options of {@link HttpGuards.basic}. */
+export interface BasicAuthOptions {
+  /** Check against these static credentials instead of the user store. */
+  readonly credentials?: BasicCredentials;
+}
+
+const allowed = (principal: Principal | null): GuardOutcome => ({ ok: true, principal });
+const refused = (result: HttpResult): GuardOutcome => ({ ok: false, result });
+
+function context(credentials: RequestCredentials): RequestContext {
+  return { ip: credentials.ip ?? null, userAgent: credentials.userAgent ?? null };
+}
+
+/** Builds the guards of one gatehouse instance. Adapters hold one and call it per request. */
+export class HttpGuards {
+  readonly #gatehouse: Gatehouse;
+  readonly #realm: string;
+  readonly #cookies: CookieSettings;
+  readonly #basicKey = randomBytes(32);
+
+  constructor(gatehouse: Gatehouse) {
+    this.#gatehouse = gatehouse;
+    this.#realm = gatehouse.config.http.realm;
+    this.#cookies = gatehouse.config.http.cookies;
+  }
+
+  /**
+   * Bearer (RFC 6750) or, in cookie mode, the access-token cookie. Checks, in order: at most one
+   * `Authorization` header and a well-formed one (else 400 `invalid_request`); not both a header
+   * and a cookie (400); for cookie-authenticated unsafe methods the origin and the CSRF
+   * double-submit token (403); then the token itself and its user (401 `invalid_token`).
+   * No credentials: 401 with a bare `Bearer realm` challenge, or `principal: null` when optional.
+   * Tokens in the query string are never looked at.
+   */
+  async authenticate(
+    credentials: RequestCredentials,
+    options: AuthenticateOptions = {},
+  ): Promise<GuardOutcome> {
+    const header = parseAuthorization(credentials.authorization);
+    if (header.kind === 'malformed') return refused(bearerErrorResult(this.#realm, 'invalid_request'));
+    let token: string | undefined;
+    let method: Principal['method'] = 'bearer';
+    const cookies = this.#cookies.enabled ? parseCookies(credentials.cookie) : undefined;
+    const names = cookieNames(this.#cookies);
+    const cookieToken = cookies?.[names.access];
+    if (header.kind === 'bearer') {
+      if (cookieToken !== undefined) return refused(bearerErrorResult(this.#realm, 'invalid_request'));
+      token = header.token;
+    } else if (cookieToken !== undefined && cookies) {
+      if (!isSafeMethod(credentials.method)) {
+        if (
+          !originAllowed(credentials, this.#cookies) ||
+          !csrfTokenValid(credentials.csrfToken, cookies[names.csrf], cookieToken)
+        ) {
+          return refused(clientError(403, 'csrf_failed', 'Cross-site request refused'));
+        }
+      }
+      token = cookieToken;
+      method = 'cookie';
+    }
+    if (token === undefined) {
+      return options.optional ? allowed(null) : refused(bearerErrorResult(this.#realm));
+    }
+    try {
+      const { user, claims, familyId } = await this.#gatehouse.auth.authenticate(token);
+      return allowed({
+        userId: user.id,
+        user,
+        role: user.role,
+        scopes: claims.scope,
+        tokenId: claims.jti,
+        familyId,
+        method,
+      });
+    } catch (error) {
+      return refused(this.#failure(error));
+    }
+  }
+
+  #failure(error: unknown): HttpResult {
+    if (isAuthError(error, 'ERR_STORE_UNAVAILABLE')) {
+      return jsonResult(
+        503,
+        { error: 'temporarily_unavailable', message: error.message },
+        { 'retry-after': '1' },
+      );
+    }
+    if (isAuthError(error)) return bearerErrorResult(this.#realm, 'invalid_token');
+    return serverError();
+  }
+
+  /**
+   * HTTP Basic (RFC 7617) for prototypes and internal tools: strict decoding, then either static
+   * credentials compared in constant time (HMAC of both sides, then `timingSafeEqual`, so lengths
+   * never leak and never throw) or the user store through the same path as login (same hashing
+   * cost for unknown users, same events). Failures get 401 with
+   * `WWW-Authenticate: Basic realm="...", charset="UTF-8"` and a generic body.
+   */
+  async basic(credentials: RequestCredentials, options: BasicAuthOptions = {}): Promise<GuardOutcome> {
+    const header = parseAuthorization(credentials.authorization);
+    if (header.kind !== 'basic') return refused(this.#basicChallenge());
+    if (options.credentials) {
+      const role = this.#checkStatic(options.credentials, header.username, header.password);
+      if (role === undefined) return refused(this.#basicChallenge());
+      return allowed({
+        userId: header.username,
+        user: null,
+        role,
+        scopes: [],
+        tokenId: null,
+        familyId: null,
+        method: 'basic',
+      });
+    }
+    try {
+      const user = await this.#gatehouse.auth.verifyCredentials(
+        { identifier: header.username, password: header.password },
+        context(credentials),
+        'basic',
+      );
+      return allowed({
+        userId: user.id,
+        user,
+        role: user.role,
+        scopes: [],
+        tokenId: null,
+        familyId: null,
+        method: 'basic',
+      });
+    } catch (error) {
+      if (isAuthError(error, 'ERR_STORE_UNAVAILABLE') || !isAuthError(error))
+        return refused(this.#failure(error));
+      return refused(this.#basicChallenge());
+    }
+  }
+
+  #digest(value: string): Buffer {
+    return createHmac('sha256', this.#basicKey).update(value, 'utf8').digest();
+  }
+
+  #checkStatic(table: BasicCredentials, username: string, password: string): string | undefined {
+    const givenUser = this.#digest(username.normalize('NFC'));
+    const givenPassword = this.#digest(password.normalize('NFC'));
+    let role: string | undefined;
+    for (const [name, entry] of Object.entries(table)) {
+      const expected = typeof entry === 'string' ? { password: entry } : entry;
+      const userMatches = timingSafeEqual(givenUser, this.#digest(name.normalize('NFC')));
+      const passwordMatches = timingSafeEqual(
+        givenPassword,
+        this.#digest(expected.password.normalize('NFC')),
+      );
+      if (userMatches && passwordMatches) role = expected.role ?? 'USER';
+    }
+    return role;
+  }
+
+  #basicChallenge(): HttpResult {
+    return jsonResult(
+      401,
+      { error: 'unauthorized', message: 'Authentication required' },
+      { 'www-authenticate': `Basic realm="${this.#realm.replace(/["\\]/g, '\\$&')}", charset="UTF-8"` },
+    );
+  }
+
+  /** 401 without a principal; 403 unless the principal has one of `roles`. */
+  requireRole(principal: Principal | null | undefined, roles: readonly string[]): GuardOutcome {
+    if (!principal) return refused(bearerErrorResult(this.#realm));
+    return roles.includes(principal.role) ? allowed(principal) : refused(forbiddenResult());
+  }
+
+  /** 401 without a principal; 403 `insufficient_scope` (RFC 6750 §3.1) unless every scope was granted. */
+  requireScope(principal: Principal | null | undefined, scopes: readonly string[]): GuardOutcome {
+    if (!principal) return refused(bearerErrorResult(this.#realm));
+    return scopes.every((s) => principal.scopes.includes(s))
+      ? allowed(principal)
+      : refused(bearerErrorResult(this.#realm, 'insufficient_scope', scopes));
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Helpers for adapters on Node's `http` module (Express, Fastify): reading guard credentials
+ * from an `IncomingMessage`, building a web `Request` for the route handler, and writing a
+ * web `Response` or an {@link HttpResult} to a `ServerResponse`. Only `node:` types: no framework.
+ *
+ * @module
+ */
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { RequestCredentials } from './credentials.js';
+import type { HttpResult } from './responses.js';
+
+const first = (value: string | string[] | undefined): string | undefined =>
+  Array.isArray(value) ? value[0] : value;
+
+/**
+ * Guard credentials from a Node request. Node keeps only the first of duplicate `Authorization`
+ * headers in `req.headers`, so all of them are read from `req.headersDistinct`: two headers are
+ * refused as `invalid_request` rather than silently resolved.
+ */
+export function credentialsFromNode(req: IncomingMessage, ip: string | undefined): RequestCredentials {
+  const h = req.headers;
+  return {
+    method: (req.method ?? 'GET').toUpperCase(),
+    authorization: req.headersDistinct.authorization,
+    cookie: h.cookie,
+    origin: h.origin,
+    referer: h.referer,
+    secFetchSite: first(h['sec-fetch-site']),
+    csrfToken: first(h['x-csrf-token']),
+    host: h.host,
+    ip,
+    userAgent: h['user-agent'],
+  };
+}
+
+/** Web `Headers` from Node headers, keeping every duplicate value. */
+export function headersFromNode(headers: IncomingHttpHeaders, distinct: Record<string, string[]>): Headers {
+  const result = new Headers();
+  for (const [name, values] of Object.entries(distinct)) {
+    if (name.startsWith(':')) continue;
+    for (const value of values) result.append(name, value);
+  }
+  if (result.get('host') === null && headers.host) result.set('host', headers.host);
+  return result;
+}
+
+/**
+ * A web `Request` for the route handler. `body` is the raw body when the framework has already
+ * read it (a `Buffer`), or `undefined` to stream it from `req` itself.
+ */
+export function requestFromNode(
+  req: IncomingMessage,
+  url: string,
+  body: Uint8Array | string | undefined | 'stream',
+): Request {
+  const method = (req.method ?? 'GET').toUpperCase();
+  const headers = headersFromNode(req.headers, req.headersDistinct as Record<string, string[]>);
+  const init: RequestInit & { duplex?: 'half' } = { method, headers };
+  if (method !== 'GET' && method !== 'HEAD') {
+    if (body === 'stream') {
+      init.body = req as unknown as ReadableStream;
+      init.duplex = 'half';
+    } else if (body !== undefined) {
+      init.body = body as BodyInit;
+    }
+  }
+  return new Request(url, init);
+}
+
+/** Writes an {@link HttpResult} to a Node response. */
+export function sendResult(res: ServerResponse, result: HttpResult): void {
+  res.statusCode = result.status;
+  for (const [name, value] of Object.entries(result.headers)) res.setHeader(name, value);
+  if (result.cookies?.length) res.setHeader('set-cookie', [...result.cookies]);
+  if (result.body === undefined) {
+    res.end();
+    return;
+  }
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.end(JSON.stringify(result.body));
+}
+
+/** Writes a web `Response` to a Node response. */
+export async function sendResponse(res: ServerResponse, response: Response): Promise<void> {
+  res.statusCode = response.status;
+  const cookies = response.headers.getSetCookie();
+  for (const [name, value] of response.headers) if (name !== 'set-cookie') res.setHeader(name, value);
+  if (cookies.length > 0) res.setHeader('set-cookie', cookies);
+  res.end(Buffer.from(await response.arrayBuffer()));
+}
