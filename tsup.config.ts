@@ -4,6 +4,9 @@ import { defineConfig } from 'tsup';
 const entry = {
   index: 'src/index.ts',
   sqlite: 'adapters/sqlite/index.ts',
+  express: 'adapters/express/index.ts',
+  fastify: 'adapters/fastify/index.ts',
+  hono: 'adapters/hono/index.ts',
   testing: 'src/testing.ts',
 };
 
@@ -17,7 +20,7 @@ const shared = {
   treeshake: true,
   dts: true,
   // Frameworks and drivers are optional peers: never bundle them.
-  external: ['better-sqlite3', 'vitest'],
+  external: ['better-sqlite3', 'vitest', 'express', 'fastify', 'hono', /^hono\//, /^@hono\//],
 };
 
 export default defineConfig([

@@ -28,6 +28,8 @@ export interface Gatehouse {
   readonly store: Store;
   /** The validated configuration with defaults applied. */
   readonly config: ResolvedConfig;
+  /** The current time by the clock every service uses (the configured one, or the system clock). */
+  readonly now: () => Date;
 }
 
 function successorKey(config: ResolvedConfig): Uint8Array | undefined {
@@ -109,5 +111,5 @@ export function createGatehouse(input: GatehouseConfig): Gatehouse {
     clock,
     usernames: config.users.usernames,
   });
-  return { auth, tokens, passwords, events, store: config.store, config };
+  return { auth, tokens, passwords, events, store: config.store, config, now: clock };
 }

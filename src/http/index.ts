@@ -45,3 +45,4 @@ export {
   toResponse,
 } from './responses.js';
 export { AuthRoutes, type RouteRequestOptions } from './routes.js';
+export { normalizeRequestTarget } from './path.js';

@@ -158,7 +158,7 @@ export class AuthRoutes {
   }
 
   #sessionResult(tokens: IssuedTokens, input: RouteInput, user?: LoginResult['user']): HttpResult {
-    const now = Date.now();
+    const now = this.#gatehouse.now().getTime();
     if (this.#cookieMode) {
       const cookies = sessionCookies(this.#gatehouse.config.http.cookies, input.mountPath, {
         accessToken: tokens.accessToken,

@@ -1,4 +1,10 @@
-/** `npm run bench`: every benchmark, each printing ratios measured in the same run. */
+/**
+ * `npm run bench`: every benchmark, each printing ratios measured in the same run.
+ * `npm run bench -- tokens` or `-- http` runs one group.
+ */
+import { benchHttpGuard } from './http-guard.bench.js';
 import { benchTokenVerify } from './token-verify.bench.js';
 
-await benchTokenVerify();
+const only = process.argv[2];
+if (!only || only === 'tokens') await benchTokenVerify();
+if (!only || only === 'http') await benchHttpGuard();

@@ -1,0 +1,168 @@
+/**
+ * `gatehouse/fastify`: the auth routes as a Fastify plugin and the guards as hooks (Fastify 5).
+ * Translation only: every behaviour is in the core.
+ *
+ * `plugin` decorates every request with `request.auth` (register it once, at the root); `routes`
+ * is an encapsulated plugin that hands the raw body to the auth routes, so your own content-type
+ * parsers and limits are untouched. Guards are async hooks, usable as `preHandler` or, to refuse
+ * before the body is even read, as `onRequest`.
+ *
+ * @example
+ * ```ts
+ * import Fastify from 'fastify';
+ * import { gatehouseFastify } from 'gatehouse/fastify';
+ *
+ * const gh = gatehouseFastify(gatehouse);
+ * const app = Fastify();
+ * await app.register(gh.plugin);
+ * await app.register(gh.routes, { prefix: '/auth' });
+ * app.post('/generate/text', { preHandler: [gh.authenticate()] }, async (request) => ({ user: request.auth?.userId }));
+ * app.post('/generate/image', { preHandler: [gh.authenticate(), gh.requireRole('ADMIN')] }, handler);
+ * ```
+ *
+ * @module
+ */
+import type {
+  FastifyError,
+  FastifyInstance,
+  FastifyPluginAsync,
+  FastifyReply,
+  FastifyRequest,
+} from 'fastify';
+import type { Gatehouse } from '../../src/gatehouse.js';
+import {
+  type AuthenticateOptions,
+  type BasicAuthOptions,
+  type GuardOutcome,
+  HttpGuards,
+  type Principal,
+} from '../../src/http/guards.js';
+import { credentialsFromNode, requestFromNode } from '../../src/http/node.js';
+import { clientError, type HttpResult, serverError } from '../../src/http/responses.js';
+import { AuthRoutes } from '../../src/http/routes.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The principal set by a gatehouse guard (`null` before a guard ran, or for an anonymous optional request). */
+    auth: Principal | null;
+  }
+}
+
+/** Options of {@link gatehouseFastify}. */
+export interface FastifyAdapterOptions {
+  /** The client IP for a request. Default `request.ip`, which follows Fastify's `trustProxy` setting. */
+  readonly clientIp?: (request: FastifyRequest) => string | undefined;
+}
+
+/** A guard as an async Fastify hook (`preHandler` or `onRequest`). */
+export type GatehouseHook = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+
+function sendResult(reply: FastifyReply, result: HttpResult): FastifyReply {
+  reply.code(result.status).headers(result.headers);
+  if (result.cookies?.length) reply.header('set-cookie', [...result.cookies]);
+  if (result.body === undefined) return reply.send();
+  return reply.type('application/json; charset=utf-8').send(JSON.stringify(result.body));
+}
+
+async function sendResponse(reply: FastifyReply, response: Response): Promise<FastifyReply> {
+  reply.code(response.status);
+  for (const [name, value] of response.headers) if (name !== 'set-cookie') reply.header(name, value);
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length > 0) reply.header('set-cookie', cookies);
+  if (response.body === null) return reply.send();
+  return reply.send(Buffer.from(await response.arrayBuffer()));
+}
+
+/** Binds a gatehouse instance to Fastify: `plugin`, `routes` and the guard hooks. */
+export function gatehouseFastify(gatehouse: Gatehouse, options: FastifyAdapterOptions = {}) {
+  const guards = new HttpGuards(gatehouse);
+  const authRoutes = new AuthRoutes(gatehouse, guards);
+  const clientIp = options.clientIp ?? ((request: FastifyRequest) => request.ip);
+  const maxBodyBytes = gatehouse.config.http.maxBodyBytes;
+
+  // `skip-override` keeps the decorator out of encapsulation, as `fastify-plugin` would.
+  const plugin: FastifyPluginAsync = Object.assign(
+    async (fastify: FastifyInstance) => {
+      if (!fastify.hasRequestDecorator('auth')) fastify.decorateRequest('auth', null);
+    },
+    { [Symbol.for('skip-override')]: true, [Symbol.for('fastify.display-name')]: 'gatehouse' },
+  );
+
+  const routes: FastifyPluginAsync = async (fastify) => {
+    const mountPath = fastify.prefix;
+    fastify.removeAllContentTypeParsers();
+    fastify.addContentTypeParser(
+      '*',
+      { parseAs: 'buffer', bodyLimit: maxBodyBytes },
+      (_request, body, done) => done(null, body),
+    );
+    fastify.setErrorHandler((error: FastifyError, _request, reply) => {
+      if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+        return sendResult(reply, clientError(413, 'payload_too_large', 'Request body too large'));
+      }
+      authRoutes.onError(error);
+      return sendResult(reply, serverError());
+    });
+    const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+      const pathname = request.url.split('?', 1)[0] ?? '';
+      const path = pathname.startsWith(mountPath) ? pathname.slice(mountPath.length) : undefined;
+      const body = Buffer.isBuffer(request.body) ? request.body : undefined;
+      let url: string;
+      try {
+        url = new URL(request.url, `${request.protocol}://${request.host}`).href;
+      } catch {
+        url = new URL(request.url, 'http://localhost').href;
+      }
+      const response = await authRoutes.handle(requestFromNode(request.raw, url, body), {
+        ...(path === undefined ? {} : { path }),
+        mountPath,
+        ip: clientIp(request),
+      });
+      return sendResponse(reply, response);
+    };
+    fastify.setNotFoundHandler(handler);
+    fastify.all('/', { bodyLimit: maxBodyBytes }, handler);
+    fastify.all('/*', { bodyLimit: maxBodyBytes }, handler);
+  };
+
+  const guard =
+    (check: (request: FastifyRequest) => Promise<GuardOutcome> | GuardOutcome): GatehouseHook =>
+    async (request, reply) => {
+      let outcome: GuardOutcome;
+      try {
+        outcome = await check(request);
+      } catch (error) {
+        authRoutes.onError(error);
+        return sendResult(reply, serverError());
+      }
+      if (!outcome.ok) return sendResult(reply, outcome.result);
+      request.auth = outcome.principal;
+      return undefined;
+    };
+
+  const credentials = (request: FastifyRequest) => credentialsFromNode(request.raw, clientIp(request));
+
+  return {
+    /** Decorates requests with `auth`; register once at the root: `app.register(gh.plugin)`. */
+    plugin,
+    /** The auth routes: `app.register(gh.routes, { prefix: '/auth' })`. */
+    routes,
+    /** Requires a valid access token (Bearer, or the cookie in cookie mode); sets `request.auth`. */
+    authenticate: (opts: AuthenticateOptions = {}): GatehouseHook =>
+      guard((request) => guards.authenticate(credentials(request), opts)),
+    /** HTTP Basic against the user store or static credentials; sets `request.auth`. */
+    basicAuth: (opts: BasicAuthOptions = {}): GatehouseHook =>
+      guard((request) => guards.basic(credentials(request), opts)),
+    /** After `authenticate`: 403 unless the principal has one of the roles. */
+    requireRole: (...roles: string[]): GatehouseHook =>
+      guard((request) => guards.requireRole(request.auth, roles)),
+    /** After `authenticate`: 403 `insufficient_scope` unless every scope was granted. */
+    requireScope: (...scopes: string[]): GatehouseHook =>
+      guard((request) => guards.requireScope(request.auth, scopes)),
+    /** The framework-independent parts, for custom wiring. */
+    guards,
+    authRoutes,
+  };
+}
+
+export type { AuthenticateOptions, BasicAuthOptions, Principal };

@@ -1,0 +1,39 @@
+/**
+ * The example GenAI service: a Hono app with gatehouse's auth routes under `/auth`, a text
+ * generation route any signed-in user may call, and an image route for ADMINs only — the first
+ * protected routes of the source chapter. The "models" are small deterministic stand-ins, so the
+ * example runs anywhere without weights or network.
+ */
+import { Hono } from 'hono';
+import { type GatehouseEnv, gatehouseHono } from '../../adapters/hono/index.js';
+import type { Gatehouse } from '../../src/index.js';
+import { generateImageSvg, generateText } from './models.js';
+
+const MAX_PROMPT_LENGTH = 2000;
+
+async function readPrompt(request: Request): Promise<string | undefined> {
+  const body = (await request.json().catch(() => undefined)) as { prompt?: unknown } | undefined;
+  const prompt = body?.prompt;
+  return typeof prompt === 'string' && prompt.trim() !== '' && prompt.length <= MAX_PROMPT_LENGTH ? prompt : undefined;
+}
+
+/** Builds the example app around a gatehouse instance. */
+export function createGenAiApp(gatehouse: Gatehouse): Hono<GatehouseEnv> {
+  const gh = gatehouseHono(gatehouse);
+  const app = new Hono<GatehouseEnv>();
+  app.get('/health', (c) => c.json({ ok: true }));
+  app.route('/auth', gh.routes());
+
+  app.post('/generate/text', gh.authenticate(), async (c) => {
+    const prompt = await readPrompt(c.req.raw);
+    if (!prompt) return c.json({ error: 'invalid_request', message: 'prompt must be a non-empty string' }, 400);
+    return c.json({ user: c.get('auth')?.userId, output: generateText(prompt) });
+  });
+
+  app.post('/generate/image', gh.authenticate(), gh.requireRole('ADMIN'), async (c) => {
+    const prompt = await readPrompt(c.req.raw);
+    if (!prompt) return c.json({ error: 'invalid_request', message: 'prompt must be a non-empty string' }, 400);
+    return c.json({ user: c.get('auth')?.userId, image: generateImageSvg(prompt) });
+  });
+  return app;
+}

@@ -1,0 +1,59 @@
+/**
+ * `npm run example`: starts the example GenAI service on SQLite.
+ *
+ * - `PORT` (default 3000), `HOST` (default 127.0.0.1)
+ * - `GATEHOUSE_DB` (default `examples/genai-app/.data/gatehouse.sqlite`)
+ * - `GATEHOUSE_SECRET`: 32+ random bytes. Without it, one is generated on first start and kept in
+ *   `.data/secret` (mode 0600) next to the database, so tokens survive restarts.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve } from '@hono/node-server';
+import { createSqliteStore } from '../../adapters/sqlite/index.js';
+import { createGatehouse } from '../../src/index.js';
+import { createGenAiApp } from './app.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** Reads the secret from the environment, or from (or into) a file beside the database. */
+function loadSecret(dataDir: string): string {
+  if (process.env.GATEHOUSE_SECRET) return process.env.GATEHOUSE_SECRET;
+  const file = join(dataDir, 'secret');
+  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600 });
+  return readFileSync(file, 'utf8').trim();
+}
+
+/** Starts the service; resolves with its URL and a `close` function. */
+export async function startGenAiService(options: { port?: number; host?: string; database?: string } = {}) {
+  const database = options.database ?? process.env.GATEHOUSE_DB ?? join(here, '.data', 'gatehouse.sqlite');
+  mkdirSync(dirname(database), { recursive: true });
+  const store = createSqliteStore({ filename: database });
+  const gatehouse = createGatehouse({ store, tokens: { secret: loadSecret(dirname(database)) } });
+  const app = createGenAiApp(gatehouse);
+  const host = options.host ?? process.env.HOST ?? '127.0.0.1';
+  return new Promise<{ url: string; close: () => Promise<void> }>((resolve) => {
+    const server = serve({ fetch: app.fetch, port: options.port ?? Number(process.env.PORT ?? 3000), hostname: host }, (info) => {
+      resolve({
+        url: `http://${host}:${info.port}`,
+        close: () =>
+          new Promise((done) =>
+            server.close(() => {
+              store.close();
+              done();
+            }),
+          ),
+      });
+    });
+  });
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const { url } = await startGenAiService();
+  console.log(`gatehouse example GenAI service listening on ${url}`);
+  console.log(`  POST ${url}/auth/register   {"email","password"}`);
+  console.log(`  POST ${url}/auth/token      grant_type=password&username=...&password=...`);
+  console.log(`  POST ${url}/generate/text   Authorization: Bearer <access_token>  {"prompt"}`);
+  console.log(`  POST ${url}/generate/image  (ADMIN only)`);
+}

@@ -1,0 +1,81 @@
+/**
+ * The example GenAI service, started the way `npm run example` starts it (a child process on a
+ * SQLite file), driven over real HTTP.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const PASSWORD = 'violet-otter-42-lantern';
+let child: ChildProcess;
+let url: string;
+let dir: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'gatehouse-example-'));
+  child = spawn(process.execPath, ['--import', 'tsx', 'examples/genai-app/server.ts'], {
+    env: { ...process.env, PORT: '0', GATEHOUSE_DB: join(dir, 'example.sqlite') },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  url = await new Promise<string>((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`example did not start: ${output}`)), 30_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1] as string);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`example exited with ${code}: ${output}`)));
+  });
+});
+
+afterAll(() => {
+  child?.kill();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function post(path: string, body: unknown, token?: string): Promise<Response> {
+  return fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+}
+
+describe('example GenAI service', () => {
+  it('protects text generation for users and image generation for admins', async () => {
+    expect((await fetch(`${url}/health`)).status).toBe(200);
+    expect((await post('/auth/register', { email: 'ada@example.com', password: PASSWORD })).status).toBe(201);
+    const tokenResponse = await fetch(`${url}/auth/token`, {
+      method: 'POST',
+      body: new URLSearchParams({ grant_type: 'password', username: 'ada@example.com', password: PASSWORD }),
+    });
+    expect(tokenResponse.status).toBe(200);
+    const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
+
+    expect((await post('/generate/text', { prompt: 'hello' })).status).toBe(401);
+    const text = await post('/generate/text', { prompt: 'Write a haiku about gates' }, token);
+    expect(text.status).toBe(200);
+    expect(((await text.json()) as { output: string }).output).toContain('Write a haiku about gates');
+    expect((await post('/generate/text', { prompt: '' }, token)).status).toBe(400);
+
+    expect((await post('/generate/image', { prompt: 'a gate' }, token)).status).toBe(403);
+    const db = new Database(join(dir, 'example.sqlite'));
+    db.prepare("UPDATE users SET role = 'ADMIN' WHERE email = ?").run('ada@example.com');
+    db.close();
+    const image = await post('/generate/image', { prompt: 'a gate' }, token);
+    expect(image.status).toBe(200);
+    expect(((await image.json()) as { image: string }).image).toMatch(/^data:image\/svg\+xml;base64,/);
+
+    expect((await post('/auth/logout', {}, token)).status).toBe(204);
+    expect((await post('/generate/text', { prompt: 'hello' }, token)).status).toBe(401);
+  });
+});
