@@ -28,6 +28,7 @@ export {
   type Principal,
 } from './guards.js';
 export { credentialsFromNode, headersFromNode, requestFromNode, sendResponse, sendResult } from './node.js';
+export { normalizeRequestTarget } from './path.js';
 export {
   type BearerError,
   bearerChallenge,
@@ -45,4 +46,3 @@ export {
   toResponse,
 } from './responses.js';
 export { AuthRoutes, type RouteRequestOptions } from './routes.js';
-export { normalizeRequestTarget } from './path.js';

@@ -17,9 +17,9 @@ export function normalizeRequestTarget(target: string): string {
   const queryAt = target.indexOf('?');
   const path = queryAt < 0 ? target : target.slice(0, queryAt);
   const rest = queryAt < 0 ? '' : target.slice(queryAt);
-  const normalized = path.replace(/%([0-9A-Fa-f]{2})/g, (escape, hex: string) => {
+  const normalized = path.replace(/%([0-9A-Fa-f]{2})/g, (encoded, hex: string) => {
     const char = String.fromCharCode(Number.parseInt(hex, 16));
-    return UNRESERVED.test(char) ? char : escape.toUpperCase();
+    return UNRESERVED.test(char) ? char : encoded.toUpperCase();
   });
   return normalized + rest;
 }

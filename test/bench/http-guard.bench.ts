@@ -12,7 +12,11 @@ import { GOOD_PASSWORD, testGatehouse } from '../support/gatehouse.js';
 const run = promisify(execFile);
 const autocannon = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
 
-async function requestsPerSecond(url: string, headers: Record<string, string>, seconds: number): Promise<number> {
+async function requestsPerSecond(
+  url: string,
+  headers: Record<string, string>,
+  seconds: number,
+): Promise<number> {
   const args = [autocannon, '--json', '-c', '16', '-d', String(seconds)];
   for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}=${value}`);
   const { stdout } = await run(process.execPath, [...args, url], { maxBuffer: 16 * 1024 * 1024 });
@@ -33,11 +37,19 @@ export async function benchHttpGuard(seconds = 3, rounds = 2): Promise<void> {
       const guarded: number[] = [];
       for (let r = 0; r < rounds; r++) {
         open.push(await requestsPerSecond(`${app.url}/public`, {}, seconds));
-        guarded.push(await requestsPerSecond(`${app.url}/generate/text`, { authorization: `Bearer ${accessToken}` }, seconds));
+        guarded.push(
+          await requestsPerSecond(
+            `${app.url}/generate/text`,
+            { authorization: `Bearer ${accessToken}` },
+            seconds,
+          ),
+        );
       }
       const best = (values: number[]) => Math.max(...values);
       console.log(
-        `  ${name.padEnd(8)} unguarded ${Math.round(best(open)).toString().padStart(7)} req/s   guarded ${Math.round(best(guarded))
+        `  ${name.padEnd(8)} unguarded ${Math.round(best(open)).toString().padStart(7)} req/s   guarded ${Math.round(
+          best(guarded),
+        )
           .toString()
           .padStart(7)} req/s   ${(best(guarded) / best(open)).toFixed(2)}x`,
       );

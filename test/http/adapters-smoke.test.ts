@@ -77,6 +77,7 @@ describe.each(cases)('%s adapter smoke', (_name, start) => {
       body: '{"email":',
     });
     expect(res.status).toBe(400);
-    if (!_name.includes('before the router')) expect(await res.json()).toMatchObject({ error: 'invalid_request' });
+    if (!_name.includes('before the router'))
+      expect(await res.json()).toMatchObject({ error: 'invalid_request' });
   });
 });
