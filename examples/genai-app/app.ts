@@ -14,7 +14,9 @@ const MAX_PROMPT_LENGTH = 2000;
 async function readPrompt(request: Request): Promise<string | undefined> {
   const body = (await request.json().catch(() => undefined)) as { prompt?: unknown } | undefined;
   const prompt = body?.prompt;
-  return typeof prompt === 'string' && prompt.trim() !== '' && prompt.length <= MAX_PROMPT_LENGTH ? prompt : undefined;
+  return typeof prompt === 'string' && prompt.trim() !== '' && prompt.length <= MAX_PROMPT_LENGTH
+    ? prompt
+    : undefined;
 }
 
 /** Builds the example app around a gatehouse instance. */
@@ -26,13 +28,15 @@ export function createGenAiApp(gatehouse: Gatehouse): Hono<GatehouseEnv> {
 
   app.post('/generate/text', gh.authenticate(), async (c) => {
     const prompt = await readPrompt(c.req.raw);
-    if (!prompt) return c.json({ error: 'invalid_request', message: 'prompt must be a non-empty string' }, 400);
+    if (!prompt)
+      return c.json({ error: 'invalid_request', message: 'prompt must be a non-empty string' }, 400);
     return c.json({ user: c.get('auth')?.userId, output: generateText(prompt) });
   });
 
   app.post('/generate/image', gh.authenticate(), gh.requireRole('ADMIN'), async (c) => {
     const prompt = await readPrompt(c.req.raw);
-    if (!prompt) return c.json({ error: 'invalid_request', message: 'prompt must be a non-empty string' }, 400);
+    if (!prompt)
+      return c.json({ error: 'invalid_request', message: 'prompt must be a non-empty string' }, 400);
     return c.json({ user: c.get('auth')?.userId, image: generateImageSvg(prompt) });
   });
   return app;

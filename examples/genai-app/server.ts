@@ -34,18 +34,21 @@ export async function startGenAiService(options: { port?: number; host?: string;
   const app = createGenAiApp(gatehouse);
   const host = options.host ?? process.env.HOST ?? '127.0.0.1';
   return new Promise<{ url: string; close: () => Promise<void> }>((resolve) => {
-    const server = serve({ fetch: app.fetch, port: options.port ?? Number(process.env.PORT ?? 3000), hostname: host }, (info) => {
-      resolve({
-        url: `http://${host}:${info.port}`,
-        close: () =>
-          new Promise((done) =>
-            server.close(() => {
-              store.close();
-              done();
-            }),
-          ),
-      });
-    });
+    const server = serve(
+      { fetch: app.fetch, port: options.port ?? Number(process.env.PORT ?? 3000), hostname: host },
+      (info) => {
+        resolve({
+          url: `http://${host}:${info.port}`,
+          close: () =>
+            new Promise((done) =>
+              server.close(() => {
+                store.close();
+                done();
+              }),
+            ),
+        });
+      },
+    );
   });
 }
 
