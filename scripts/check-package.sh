@@ -28,7 +28,10 @@ SUBPATHS=(
   # subpath        probe                   formats   needs
   ".               createGatehouse         esm,cjs   -"
   "./sqlite        createSqliteStore       esm,cjs   better-sqlite3 @types/better-sqlite3"
-  "./testing       describeStoreContract   esm,cjs   vitest vite"
+  "./testing       describeStoreContract   esm       vitest vite"
+  "./express       gatehouseExpress        esm,cjs   express @types/express"
+  "./fastify       gatehouseFastify        esm,cjs   fastify"
+  "./hono          gatehouseHono           esm,cjs   hono"
   "./package.json  version                 json      -"
 )
 # What every consumer gets for the typecheck (bare names: versions from package-lock.json).
@@ -178,8 +181,17 @@ node -e '
   pkg.allowScripts = repo.allowScripts ?? {};
   fs.writeFileSync("package.json", `${JSON.stringify(pkg, null, 2)}\n`);
 ' "$ROOT/package.json"
-npm install --no-audit --no-fund "$TARBALL" "${INSTALL_SPECS[@]}" || fail "npm install in the consumer failed"
+npm install --no-audit --no-fund --prefer-offline "$TARBALL" "${INSTALL_SPECS[@]}" ||
+  fail "npm install in the consumer failed"
 npm ls --depth=0 || fail "npm ls: the consumer's dependency tree is not valid"
+# Any install script npm skipped (not in allowScripts) would leave a dependency half-installed.
+pending="$(npm install-scripts ls --json | node -e '
+  let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
+    const rows = JSON.parse(s).allowScripts ?? [];
+    console.log(rows.flatMap((r) => r.changes.filter((c) => c.change === "pending").map((c) => c.key)).join(" "));
+  });')"
+[[ -z $pending ]] ||
+  fail "npm skipped install scripts of: $pending (allow them in package.json \"allowScripts\", which the consumer copies)"
 
 # ---------------------------------------------------------------------------------------------
 # 5. Runtime: one ESM and one CJS consumer per subpath.

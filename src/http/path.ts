@@ -4,12 +4,14 @@
  * @module
  */
 
-const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
+/** Unreserved characters except `.`, which is left encoded so that no `..` segment can appear. */
+const UNRESERVED = /^[A-Za-z0-9\-_~]$/;
 
 /**
  * Decodes percent-encoded *unreserved* characters in the path of a request target (RFC 3986
  * §2.3, §6.2.2.2: `/%61dmin` and `/admin` are the same resource) and upper-cases the hex of every
- * other escape. Reserved escapes such as `%2F` stay encoded, so no new path segment can appear;
+ * other escape. Reserved escapes such as `%2F`, and `%2E`, stay encoded, so no new path segment and
+ * no dot-segment can appear;
  * the query string is left untouched. Routing then sees one spelling per resource, so a guard on
  * `/admin` also answers for `/%61dmin`.
  */
