@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import type { Mailer, MailTemplates } from './mail/index.js';
 import type { Store } from './storage/types.js';
 import { JWS_ALGORITHMS, type KeyConfig } from './token/keys.js';
 
@@ -103,6 +104,106 @@ const passwordSchema = z
   })
   .strict();
 
+const limit = (limit: number, window: number) =>
+  z
+    .object({ limit: z.number().int().min(1), window: z.number().int().min(1) })
+    .strict()
+    .default({ limit, window });
+
+const lockoutSchema = z
+  .object({
+    /** Consecutive failed password checks that lock an account. Default 10 (NIST: at most 100). */
+    maxFailures: z.number().int().min(1).max(100).default(10),
+    /** Seconds over which failures count as consecutive. Default 24 hours. */
+    failureWindow: z.number().int().min(60).default(DAY),
+    /** Seconds of the first lock. Default 5 minutes. */
+    lockDuration: z.number().int().min(1).default(300),
+    /** Each further lock lasts this many times longer. Default 2. */
+    backoffFactor: z.number().min(1).max(10).default(2),
+    /** Longest temporary lock, seconds. Default 24 hours. */
+    maxLockDuration: z.number().int().min(1).default(DAY),
+    /** After this many locks in a row, lock until an administrator or a password reset lifts it. 0 (default) = never. */
+    escalateAfter: z.number().int().min(0).max(100).default(0),
+  })
+  .strict();
+
+const rateLimitsSchema = z
+  .object({
+    /** Failed logins per client IP, across accounts (password spraying, credential stuffing). */
+    loginFailuresPerIp: limit(50, 15 * 60),
+    /** Registrations per client IP. */
+    registerPerIp: limit(10, 60 * 60),
+    /** Refresh requests per client IP. */
+    refreshPerIp: limit(120, 60),
+    /** Password reset requests per client IP and per account. */
+    passwordResetPerIp: limit(10, 60 * 60),
+    passwordResetPerAccount: limit(3, 60 * 60),
+    /** Verification email resends per account. */
+    verificationResendPerAccount: limit(3, 60 * 60),
+    /** Second-factor attempts per login challenge or user. */
+    mfaPerUser: limit(5, 5 * 60),
+  })
+  .strict();
+
+const accountSchema = z
+  .object({
+    /** Shown in mails. */
+    appName: z.string().min(1).max(64).default('gatehouse'),
+    /**
+     * Base URL of the application that serves the pages behind emailed links (e.g.
+     * `https://app.example.com`). Links are built from it, never from `Host` or `X-Forwarded-Host`.
+     * Required when a mailer is configured.
+     */
+    baseUrl: z.url({ protocol: /^https?$/ }).optional(),
+    /** Pages the emailed links open; the token is added as `?token=`. */
+    paths: z
+      .object({
+        verifyEmail: z.string().startsWith('/').default('/verify-email'),
+        passwordReset: z.string().startsWith('/').default('/reset-password'),
+        confirmEmailChange: z.string().startsWith('/').default('/confirm-email-change'),
+      })
+      .strict()
+      .prefault({}),
+    /**
+     * `off`: no verification mails. `optional` (default): verification is mailed and the user is
+     * flagged until verified. `required`: login is refused until the email is verified.
+     */
+    emailVerification: z.enum(['off', 'optional', 'required']).default('optional'),
+    /** Lifetimes of emailed tokens, seconds: verification (≤ 24 h), reset (≤ 60 min), email change (≤ 24 h). */
+    verifyEmailTtl: z.number().int().min(60).max(DAY).default(DAY),
+    passwordResetTtl: z
+      .number()
+      .int()
+      .min(60)
+      .max(60 * 60)
+      .default(30 * 60),
+    emailChangeTtl: z.number().int().min(60).max(DAY).default(DAY),
+    /**
+     * Called when an account is deleted, after gatehouse removed its own data (user, tokens,
+     * second factors, pending state): delete the application's personal data here.
+     */
+    onDelete: z.custom<(userId: string) => Promise<void> | void>((v) => typeof v === 'function').optional(),
+  })
+  .strict();
+
+const mailSchema = z
+  .object({
+    /** Sends the mails (verification, reset, notices): `createSmtpMailer(...)`, or your own `Mailer`. */
+    mailer: z
+      .custom<Mailer>(
+        (v) => typeof v === 'object' && v !== null && typeof (v as Mailer).send === 'function',
+        {
+          message: 'must be a Mailer ({ send(message) })',
+        },
+      )
+      .optional(),
+    /** Replacements for any of the mail templates. */
+    templates: z.custom<Partial<MailTemplates>>((v) => typeof v === 'object' && v !== null).optional(),
+    /** Mail the owner when their account is locked. Default true. */
+    notifyOnLock: z.boolean().default(true),
+  })
+  .strict();
+
 const httpSchema = z
   .object({
     /** `realm` of `WWW-Authenticate` challenges. */
@@ -167,6 +268,14 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** Account flows: links, email verification, token lifetimes, deletion hook. */
+    account: accountSchema.prefault({}),
+    /** Mail delivery and templates. */
+    mail: mailSchema.prefault({}),
+    /** Account lockout after consecutive failed password checks. */
+    lockout: lockoutSchema.prefault({}),
+    /** Rate limits (`{ limit, window }` in seconds) per client IP or account; over them: 429 with Retry-After. */
+    rateLimits: rateLimitsSchema.prefault({}),
     /** HTTP layer: realm, body limit, cookie mode. */
     http: httpSchema.prefault({}),
     /** Clock, for tests. Default `() => new Date()`. */
@@ -192,6 +301,19 @@ export type ResolvedConfig = z.output<typeof configSchema>;
  */
 export function parseConfig(input: GatehouseConfig): ResolvedConfig {
   const result = configSchema.safeParse(input);
+  if (result.success && result.data.mail.mailer && !result.data.account.baseUrl) {
+    throw new ConfigError([
+      {
+        path: 'account.baseUrl',
+        message: 'required when mail.mailer is configured (links are built from it)',
+      },
+    ]);
+  }
+  if (result.success && result.data.account.emailVerification === 'required' && !result.data.mail.mailer) {
+    throw new ConfigError([
+      { path: 'mail.mailer', message: "required when account.emailVerification is 'required'" },
+    ]);
+  }
   if (!result.success) {
     throw new ConfigError(
       result.error.issues.map((issue) => ({

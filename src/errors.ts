@@ -24,6 +24,11 @@ export const AUTH_ERROR_CODES = [
   'ERR_PASSWORD_CHANGE_REQUIRED',
   'ERR_NOT_FOUND',
   'ERR_STORE_UNAVAILABLE',
+  'ERR_RATE_LIMITED',
+  'ERR_INVALID_TOKEN',
+  'ERR_REAUTHENTICATION_REQUIRED',
+  'ERR_EMAIL_NOT_VERIFIED',
+  'ERR_MAIL_NOT_CONFIGURED',
 ] as const;
 
 /** A stable error code of an {@link AuthError}. */
@@ -202,6 +207,51 @@ export class NotFoundError extends AuthError {
 export class StoreUnavailableError extends AuthError {
   constructor(options?: { cause?: unknown }) {
     super('ERR_STORE_UNAVAILABLE', 503, 'Service temporarily unavailable', options);
+  }
+}
+
+/**
+ * Too many requests: a rate limit or throttle was hit. `retryAfter` (whole seconds) becomes the
+ * `Retry-After` header of the 429 response (RFC 6585 §4). The message is generic.
+ */
+export class RateLimitedError extends AuthError {
+  /** Seconds until a retry may succeed (at least 1). */
+  readonly retryAfter: number;
+
+  constructor(retryAfter: number) {
+    super('ERR_RATE_LIMITED', 429, 'Too many requests');
+    this.retryAfter = Math.max(1, Math.ceil(retryAfter));
+  }
+}
+
+/**
+ * A one-time token (email verification, password reset, email change, MFA challenge) is unknown,
+ * used, expired, or meant for another purpose. Maps to 400 `invalid_token`.
+ */
+export class OneTimeTokenError extends AuthError {
+  constructor() {
+    super('ERR_INVALID_TOKEN', 400, 'Invalid or expired token');
+  }
+}
+
+/** The operation needs a fresh proof of identity (current password or a second factor). */
+export class ReauthenticationRequiredError extends AuthError {
+  constructor() {
+    super('ERR_REAUTHENTICATION_REQUIRED', 403, 'Re-authentication required');
+  }
+}
+
+/** Login refused because the email is not verified yet (`account.emailVerification: 'required'`). */
+export class EmailNotVerifiedError extends AuthError {
+  constructor() {
+    super('ERR_EMAIL_NOT_VERIFIED', 403, 'Email address not verified');
+  }
+}
+
+/** A flow that sends mail was used without `mail.mailer` configured. */
+export class MailNotConfiguredError extends AuthError {
+  constructor() {
+    super('ERR_MAIL_NOT_CONFIGURED', 501, 'This feature is not available');
   }
 }
 

@@ -38,7 +38,12 @@ export interface SecurityEventMap {
     /** Set when the identifier matched an account. */
     readonly userId: string | null;
     readonly factor: AuthenticationFactor;
-    readonly reason: 'unknown_user' | 'wrong_password' | 'account_disabled' | 'no_password';
+    readonly reason:
+      | 'unknown_user'
+      | 'wrong_password'
+      | 'account_disabled'
+      | 'account_locked'
+      | 'no_password';
   };
   'password.rehashed': { readonly userId: string; readonly from: 'argon2' | 'bcrypt' | 'scrypt' | 'unknown' };
   'password.changed': { readonly userId: string; readonly revokedTokens: number };
@@ -51,6 +56,22 @@ export interface SecurityEventMap {
   };
   'refresh.reused': { readonly userId: string; readonly familyId: string };
   'account.disabled': { readonly userId: string };
+  'account.locked': {
+    readonly userId: string;
+    /** When the lock ends; `null` when only an administrator or a password reset lifts it. */
+    readonly until: Date | null;
+    readonly failures: number;
+  };
+  'account.unlocked': { readonly userId: string; readonly reason: 'admin' | 'password_reset' };
+  'rate.limited': { readonly bucket: string; readonly retryAfter: number };
+  'account.deleted': { readonly userId: string };
+  'email.verification_sent': { readonly userId: string };
+  'email.verified': { readonly userId: string };
+  'email.change_requested': { readonly userId: string };
+  'email.changed': { readonly userId: string };
+  /** `userId` is `null` when no account matched (the requester is told nothing either way). */
+  'password.reset_requested': { readonly userId: string | null };
+  'password.reset': { readonly userId: string; readonly revokedTokens: number };
   'account.enabled': { readonly userId: string };
 }
 

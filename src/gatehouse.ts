@@ -5,8 +5,11 @@
  * @module
  */
 import { hkdfSync } from 'node:crypto';
+import { AccountService } from './account/account-service.js';
 import { AuthService } from './auth/auth-service.js';
 import { type GatehouseConfig, parseConfig, type ResolvedConfig } from './config.js';
+import { LockoutService } from './defense/lockout.js';
+import { RateLimiter } from './defense/rate-limiter.js';
 import { ConfigError } from './errors.js';
 import { SecurityEvents } from './events.js';
 import { PasswordService } from './password/index.js';
@@ -18,10 +21,16 @@ import { TokenService } from './token/token-service.js';
 export interface Gatehouse {
   /** The account flows: register, login, authenticate, logout, refresh, change password, ... */
   readonly auth: AuthService;
+  /** Account lifecycle: email verification, password reset, email change, deletion, unlock. */
+  readonly account: AccountService;
   /** Token issue, verification, rotation and revocation. */
   readonly tokens: TokenService;
   /** Password hashing, verification and policy. */
   readonly passwords: PasswordService;
+  /** Account lockout: state, unlock. */
+  readonly lockout: LockoutService;
+  /** Rate limits on a counter store; use it for your own routes too. */
+  readonly limiter: RateLimiter;
   /** Subscribe to security events here. */
   readonly events: SecurityEvents;
   /** The store passed in the configuration. */
@@ -103,13 +112,53 @@ export function createGatehouse(input: GatehouseConfig): Gatehouse {
     clock,
     events,
   });
+  const lockout = new LockoutService(config.store, config.lockout, clock, events);
+  const limiter = new RateLimiter(config.store.counters, clock);
   const auth = new AuthService({
+    lockout,
+    limiter,
+    rateLimits: config.rateLimits,
     users: config.store.users,
     passwords,
     tokens,
     events,
     clock,
     usernames: config.users.usernames,
+    requireVerifiedEmail: config.account.emailVerification === 'required',
   });
-  return { auth, tokens, passwords, events, store: config.store, config, now: clock };
+  const account = new AccountService({
+    store: config.store,
+    passwords,
+    tokens,
+    lockout,
+    limiter,
+    events,
+    clock,
+    config,
+  });
+  auth.onRegistered = (userId, context) => {
+    if (config.account.emailVerification === 'off' || !config.mail.mailer) return;
+    void account
+      .requestEmailVerification(userId, context)
+      .catch((error) => console.error('gatehouse: mail failed', error));
+  };
+  if (config.mail.mailer && config.mail.notifyOnLock) {
+    events.on('account.locked', (event) => {
+      void account
+        .notifyLocked(event.userId, event.until)
+        .catch((error) => console.error('gatehouse: mail failed', error));
+    });
+  }
+  return {
+    auth,
+    account,
+    tokens,
+    passwords,
+    lockout,
+    limiter,
+    events,
+    store: config.store,
+    config,
+    now: clock,
+  };
 }

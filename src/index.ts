@@ -7,8 +7,11 @@
  *
  * @module
  */
+
+export * from './account/index.js';
 export * from './auth/index.js';
 export { configSchema, type GatehouseConfig, parseConfig, type ResolvedConfig } from './config.js';
+export * from './defense/index.js';
 export * from './errors.js';
 export {
   type AuthenticationFactor,
@@ -21,7 +24,16 @@ export {
 } from './events.js';
 export { createGatehouse, type Gatehouse } from './gatehouse.js';
 export * from './http/index.js';
+export * from './mail/index.js';
+export * from './mfa/index.js';
 export * from './password/index.js';
-export { createMemoryStore, MemoryTokenRepository, MemoryUserRepository } from './storage/memory.js';
+export {
+  createMemoryStore,
+  MemoryCounterStore,
+  MemoryMfaRepository,
+  MemoryStateStore,
+  MemoryTokenRepository,
+  MemoryUserRepository,
+} from './storage/memory.js';
 export * from './storage/types.js';
 export * from './token/index.js';

@@ -16,10 +16,15 @@ import type BetterSqlite3 from 'better-sqlite3';
 import Database from 'better-sqlite3';
 import { ConfigError } from '../../src/errors.js';
 import type { Store } from '../../src/storage/types.js';
+import { SqliteCounterStore } from './counters.js';
+import { SqliteMfaRepository } from './mfa.js';
 import { migrateSqliteDatabase } from './migrations.js';
+import { SqliteStateStore } from './state.js';
 import { SqliteTokenRepository } from './tokens.js';
 import { SqliteUserRepository } from './users.js';
 
+export { SqliteCounterStore } from './counters.js';
+export { SqliteMfaRepository } from './mfa.js';
 export {
   migrateSqliteDatabase,
   readSqliteSchemaVersion,
@@ -27,6 +32,7 @@ export {
   SQLITE_SCHEMA_VERSION,
   type SqliteMigration,
 } from './migrations.js';
+export { SqliteStateStore } from './state.js';
 export { SqliteTokenRepository } from './tokens.js';
 export { isSqliteUniqueViolation, SqliteUserRepository } from './users.js';
 
@@ -48,6 +54,9 @@ export interface SqliteStoreOptions {
 export interface SqliteStore extends Store {
   readonly users: SqliteUserRepository;
   readonly tokens: SqliteTokenRepository;
+  readonly state: SqliteStateStore;
+  readonly counters: SqliteCounterStore;
+  readonly mfa: SqliteMfaRepository;
   /** The better-sqlite3 connection (for backups, inspection, or your own tables). */
   readonly db: BetterSqlite3.Database;
   /** Closes the connection if this store opened it; a `database` passed in stays open. Idempotent. */
@@ -56,7 +65,7 @@ export interface SqliteStore extends Store {
 
 /**
  * Opens (or adopts) a SQLite database, brings its schema up to {@link SQLITE_SCHEMA_VERSION} and
- * returns a {@link Store} on it.
+ * returns a {@link Store} on it: users, tokens, state, counters and MFA factors.
  *
  * A database the store opens itself gets `journal_mode = WAL` when it is a file (readers do not
  * block the writer, and the file survives crashes), `foreign_keys = ON`, and a `busy_timeout` of
@@ -76,11 +85,12 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
   const db = options.database ?? openDatabase(options.filename ?? ':memory:');
   try {
     migrateSqliteDatabase(db);
-    const users = new SqliteUserRepository(db);
-    const tokens = new SqliteTokenRepository(db);
     return {
-      users,
-      tokens,
+      users: new SqliteUserRepository(db),
+      tokens: new SqliteTokenRepository(db),
+      state: new SqliteStateStore(db),
+      counters: new SqliteCounterStore(db),
+      mfa: new SqliteMfaRepository(db),
       db,
       close() {
         if (owned && db.open) db.close();

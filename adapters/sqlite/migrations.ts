@@ -23,7 +23,8 @@ export interface SqliteMigration {
  * Dates are INTEGER epoch milliseconds; booleans are INTEGER 0/1. Tables are `STRICT` so a wrong
  * type is an error rather than a silent conversion. `tokens` has no foreign key to `users` on
  * purpose: an application that keeps its users elsewhere (its own `UserRepository`) can still
- * use this token table; a user's tokens are removed with `deleteAllForUser`.
+ * use this token table; a user's tokens are removed with `deleteAllForUser`. The same holds for
+ * `mfa_totp` and `mfa_backup_codes` (version 2).
  */
 export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = Object.freeze([
   {
@@ -69,6 +70,42 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = Object.freeze([
       CREATE INDEX tokens_ip_address_idx ON tokens (ip_address);
       CREATE INDEX tokens_family_id_idx ON tokens (family_id);
       CREATE INDEX tokens_expires_at_idx ON tokens (expires_at);
+    `,
+  },
+  {
+    version: 2,
+    name: 'state, counters and mfa',
+    sql: `
+      CREATE TABLE gatehouse_state (
+        key        TEXT    NOT NULL PRIMARY KEY,
+        value      TEXT    NOT NULL,
+        expires_at INTEGER
+      ) STRICT;
+      CREATE INDEX gatehouse_state_expires_at_idx ON gatehouse_state (expires_at);
+
+      CREATE TABLE gatehouse_counters (
+        key      TEXT    NOT NULL PRIMARY KEY,
+        count    INTEGER NOT NULL,
+        reset_at INTEGER NOT NULL
+      ) STRICT;
+      -- For pruning ended windows (SqliteCounterStore.deleteExpired).
+      CREATE INDEX gatehouse_counters_reset_at_idx ON gatehouse_counters (reset_at);
+
+      CREATE TABLE mfa_totp (
+        user_id        TEXT    NOT NULL PRIMARY KEY,
+        secret         TEXT    NOT NULL,
+        enabled        INTEGER NOT NULL DEFAULT 0 CHECK (enabled IN (0, 1)),
+        last_used_step INTEGER,
+        created_at     INTEGER NOT NULL,
+        updated_at     INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE mfa_backup_codes (
+        user_id    TEXT    NOT NULL,
+        code_hash  TEXT    NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (user_id, code_hash)
+      ) STRICT;
     `,
   },
 ]);

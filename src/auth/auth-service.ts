@@ -6,8 +6,11 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
+import type { LockoutService } from '../defense/lockout.js';
+import type { RateLimit, RateLimiter } from '../defense/rate-limiter.js';
 import {
   AccountDisabledError,
+  EmailNotVerifiedError,
   type FieldIssue,
   InputTooLargeError,
   InvalidCredentialsError,
@@ -37,6 +40,17 @@ export interface AuthServiceOptions {
   readonly clock: () => Date;
   /** Whether registration takes a username. */
   readonly usernames: 'off' | 'optional' | 'required';
+  /** Refuse login until the email is verified. */
+  readonly requireVerifiedEmail?: boolean;
+  /** Account lockout after consecutive failures. */
+  readonly lockout: LockoutService;
+  /** Rate limits per client IP and account. */
+  readonly limiter: RateLimiter;
+  readonly rateLimits: {
+    readonly loginFailuresPerIp: RateLimit;
+    readonly registerPerIp: RateLimit;
+    readonly refreshPerIp: RateLimit;
+  };
 }
 
 /** Input of {@link AuthService.register}. Unknown fields (e.g. `role`) are ignored, never stored. */
@@ -65,12 +79,21 @@ export interface AuthenticatedUser {
   readonly familyId: string;
 }
 
+type LoginFailureReason =
+  | 'unknown_user'
+  | 'wrong_password'
+  | 'account_disabled'
+  | 'account_locked'
+  | 'no_password';
+
 /** Longest identifier looked up at login; longer ones are refused before touching the store. */
 const MAX_IDENTIFIER_LENGTH = 320;
 
 /** The account flows. */
 export class AuthService {
   readonly #o: AuthServiceOptions;
+  /** Called after a registration is stored (createGatehouse mails the verification link here). */
+  onRegistered: ((userId: string, context: RequestContext | undefined) => void) | undefined;
 
   constructor(options: AuthServiceOptions) {
     this.#o = options;
@@ -101,6 +124,7 @@ export class AuthService {
    */
   async register(input: RegisterInput, context?: RequestContext): Promise<PublicUser> {
     const raw = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
+    await this.#o.limiter.hit('register-ip', context?.ip, this.#o.rateLimits.registerPerIp);
     this.#checkPasswordSize(raw.password);
     const issues: FieldIssue[] = [...emailIssues(raw.email)];
     const wantsUsername = raw.username !== undefined && raw.username !== null && raw.username !== '';
@@ -135,6 +159,7 @@ export class AuthService {
       }),
     );
     this.#o.events.emit('user.registered', context, now, { userId: user.id });
+    this.onRegistered?.(user.id, context);
     return toPublicUser(user);
   }
 
@@ -202,9 +227,13 @@ export class AuthService {
     }
     this.#checkPasswordSize(password);
     if (identifier.length > MAX_IDENTIFIER_LENGTH) throw new InputTooLargeError('identifier');
+    const ip = context?.ip;
+    const ipLimit = this.#o.rateLimits.loginFailuresPerIp;
+    await this.#o.limiter.check('login-failures-ip', ip, ipLimit);
     const now = this.#o.clock();
     const user = await this.#findByIdentifier(identifier);
-    const fail = (reason: 'unknown_user' | 'wrong_password' | 'account_disabled' | 'no_password'): never => {
+    const fail = async (reason: LoginFailureReason): Promise<never> => {
+      await this.#o.limiter.record('login-failures-ip', ip, ipLimit);
       this.#o.events.emit('login.failed', context, now, { userId: user?.id ?? null, factor, reason });
       throw new InvalidCredentialsError();
     };
@@ -212,11 +241,19 @@ export class AuthService {
       await this.#o.passwords.dummyVerify(password);
       return fail(user ? 'no_password' : 'unknown_user');
     }
+    const lock = await this.#o.lockout.state(user.id);
+    // A locked account costs the same hashing work and answers exactly like a wrong password.
     const { ok, needsRehash } = await this.#o.passwords.verify(password, user.passwordHash);
-    if (!ok) return fail('wrong_password');
+    if (lock.locked) return fail('account_locked');
+    if (!ok) {
+      await this.#o.lockout.recordFailure(user.id, context);
+      return fail('wrong_password');
+    }
     if (!user.isActive) return fail('account_disabled');
+    await this.#o.lockout.recordSuccess(user.id);
     if (needsRehash) await this.#rehash(user, password, context);
     if (user.passwordChangeRequired) throw new PasswordChangeRequiredError();
+    if (this.#o.requireVerifiedEmail && user.emailVerifiedAt === null) throw new EmailNotVerifiedError();
     return user;
   }
 
@@ -291,6 +328,7 @@ export class AuthService {
     context?: RequestContext,
     options: { clientId?: string; scope?: readonly string[] } = {},
   ): Promise<IssuedTokens> {
+    await this.#o.limiter.hit('refresh-ip', context?.ip, this.#o.rateLimits.refreshPerIp);
     return this.#o.tokens.refresh(refreshToken, context, {
       ...options,
       authorize: async (record) => {

@@ -39,6 +39,7 @@ export {
   type HttpResult,
   jsonResult,
   NO_STORE_HEADERS,
+  rateLimitedResult,
   serverError,
   type TokenEndpointError,
   tokenEndpointError,

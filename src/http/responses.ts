@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { type AuthErrorCode, isAuthError } from '../errors.js';
+import { type AuthError, type AuthErrorCode, isAuthError } from '../errors.js';
 
 /** A response as data: status, headers and an optional JSON body. */
 export interface HttpResult {
@@ -58,8 +58,19 @@ export function clientError(status: number, error: string, message: string, extr
  */
 export function flowErrorResult(error: unknown): HttpResult {
   if (!isAuthError(error)) return serverError();
+  if (error.code === 'ERR_RATE_LIMITED') return rateLimitedResult(error);
   const extra = 'issues' in error && Array.isArray(error.issues) ? { issues: error.issues } : {};
   return clientError(error.status, errorName(error.code), error.message, extra);
+}
+
+/** 429 with an integer `Retry-After` (RFC 6585 §4) and a generic body. */
+export function rateLimitedResult(error: AuthError): HttpResult {
+  const retryAfter = 'retryAfter' in error && typeof error.retryAfter === 'number' ? error.retryAfter : 60;
+  return jsonResult(
+    429,
+    { error: 'rate_limited', message: 'Too many requests' },
+    { 'retry-after': String(retryAfter) },
+  );
 }
 
 /** RFC 6749 §5.2 error codes of the token endpoint. */
@@ -83,6 +94,8 @@ export function tokenEndpointError(error: TokenEndpointError, description?: stri
 export function tokenEndpointErrorResult(error: unknown): HttpResult {
   if (!isAuthError(error)) return serverError();
   switch (error.code) {
+    case 'ERR_RATE_LIMITED':
+      return rateLimitedResult(error);
     case 'ERR_INVALID_SCOPE':
       return tokenEndpointError('invalid_scope');
     case 'ERR_VALIDATION':

@@ -5,6 +5,9 @@
  * @module
  */
 import { AlreadyRegisteredError } from '../errors.js';
+import { MemoryCounterStore } from './memory/counters.js';
+import { MemoryMfaRepository } from './memory/mfa.js';
+import { MemoryStateStore } from './memory/state.js';
 import type {
   NewTokenRecord,
   NewUser,
@@ -16,6 +19,8 @@ import type {
   UserRecord,
   UserRepository,
 } from './types.js';
+
+export { MemoryCounterStore, MemoryMfaRepository, MemoryStateStore };
 
 function copyUser(user: UserRecord): UserRecord {
   return Object.freeze({ ...user });
@@ -185,7 +190,13 @@ export class MemoryTokenRepository implements TokenRepository {
   }
 }
 
-/** A complete in-memory {@link Store}. */
+/** A complete in-memory {@link Store}: users, tokens, state, counters and MFA factors. */
 export function createMemoryStore(): Store {
-  return { users: new MemoryUserRepository(), tokens: new MemoryTokenRepository() };
+  return {
+    users: new MemoryUserRepository(),
+    tokens: new MemoryTokenRepository(),
+    state: new MemoryStateStore(),
+    counters: new MemoryCounterStore(),
+    mfa: new MemoryMfaRepository(),
+  };
 }

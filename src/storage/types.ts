@@ -157,6 +157,96 @@ export interface TokenRepository {
 export interface Store {
   readonly users: UserRepository;
   readonly tokens: TokenRepository;
+  /** One-time tokens, OAuth state, pending changes. */
+  readonly state: StateStore;
+  /** Failed-login counters, lockouts, rate limits. */
+  readonly counters: CounterStore;
+  /** TOTP factors and backup codes. */
+  readonly mfa: MfaRepository;
   /** Releases connections or file handles. Optional. */
   close?(): Promise<void> | void;
+}
+
+/**
+ * Short-lived keyed values: one-time tokens (email verification, password reset, MFA challenges),
+ * OAuth state, pending changes. Values are opaque strings (JSON chosen by the caller); keys are
+ * built by the services (e.g. `reset:<hash>`), never from raw secrets.
+ */
+export interface StateStore {
+  /** Stores `value` under `key` until `expiresAt` (`null`: no expiry), replacing any previous value. */
+  set(key: string, value: string, expiresAt: Date | null): Promise<void>;
+  /** The value, or `null` when missing or expired at `now`. */
+  get(key: string, now: Date): Promise<string | null>;
+  /**
+   * Atomically reads and deletes. Of N concurrent takes of one key exactly one gets the value;
+   * an expired value is deleted and `null` returned.
+   */
+  take(key: string, now: Date): Promise<string | null>;
+  /** Deletes one key; `true` when it existed (expired or not). */
+  delete(key: string): Promise<boolean>;
+  /** Deletes every key that starts with `prefix` (literally: no wildcards). Returns how many. */
+  deleteByPrefix(prefix: string): Promise<number>;
+  /** Deletes values that expired at or before `now`. Returns how many. */
+  deleteExpired(now: Date): Promise<number>;
+}
+
+/** A counter's value in its current window. */
+export interface CounterValue {
+  readonly count: number;
+  /** When the window ends and the count starts again from zero. */
+  readonly resetAt: Date;
+}
+
+/**
+ * Counters over fixed windows, for failed-login counting, lockouts and rate limits. A window
+ * starts with the first increment of a key (or the first after the previous window ended) and
+ * lasts `windowSeconds`.
+ */
+export interface CounterStore {
+  /**
+   * Atomically adds `by` (default 1) to `key` and returns the value after adding. Of N concurrent
+   * increments none is lost.
+   */
+  increment(key: string, windowSeconds: number, now: Date, by?: number): Promise<CounterValue>;
+  /** The current value, or `null` when the key has no live window at `now`. */
+  get(key: string, now: Date): Promise<CounterValue | null>;
+  /** Forgets the key. */
+  reset(key: string): Promise<void>;
+}
+
+/** A user's TOTP factor. */
+export interface TotpRecord {
+  readonly userId: string;
+  /** The secret, encrypted by the MFA service; opaque to the store. */
+  readonly secret: string;
+  /** `false` until enrolment was confirmed with a first valid code. */
+  readonly enabled: boolean;
+  /** The last accepted time step (RFC 6238 replay protection), or `null`. */
+  readonly lastUsedStep: number | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+/** Storage of second factors: TOTP secrets and hashed backup codes. */
+export interface MfaRepository {
+  /** The user's TOTP factor, or `null`. */
+  getTotp(userId: string): Promise<TotpRecord | null>;
+  /** Creates or replaces the user's TOTP factor. */
+  saveTotp(record: TotpRecord): Promise<void>;
+  /** Deletes the user's TOTP factor; `true` when there was one. */
+  deleteTotp(userId: string): Promise<boolean>;
+  /**
+   * Compare-and-swap replay protection: sets `lastUsedStep = step` only when it is `null` or
+   * smaller than `step`. `true` when it advanced; of N concurrent calls with one step exactly one
+   * returns `true`.
+   */
+  useTotpStep(userId: string, step: number, now: Date): Promise<boolean>;
+  /** Replaces the user's backup codes (hashes only) with a new set. */
+  replaceBackupCodes(userId: string, codeHashes: readonly string[], now: Date): Promise<void>;
+  /** Atomically deletes the backup code with this hash; `true` when it existed (single use). */
+  consumeBackupCode(userId: string, codeHash: string): Promise<boolean>;
+  /** How many unused backup codes the user has. */
+  countBackupCodes(userId: string): Promise<number>;
+  /** Deletes every factor and backup code of the user (account deletion). */
+  deleteAllForUser(userId: string): Promise<void>;
 }

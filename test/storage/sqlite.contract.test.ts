@@ -13,15 +13,21 @@ import {
   type SqliteStore,
 } from '../../adapters/sqlite/index.js';
 import { SqliteTokenRepository } from '../../adapters/sqlite/tokens.js';
+import { SqliteUserRepository } from '../../adapters/sqlite/users.js';
 import { AlreadyRegisteredError, ConfigError } from '../../src/errors.js';
 import {
   addMs,
   buildSuccessor,
   buildTokenRecord,
+  buildTotpRecord,
   buildUserRecord,
   CONTRACT_EPOCH,
+  describeCounterStoreContract,
+  describeMfaRepositoryContract,
+  describeStateStoreContract,
   describeStoreContract,
   describeTokenRepositoryContract,
+  randomTokenHash,
 } from '../../src/testing.js';
 
 const tempRoot = mkdtempSync(join(tmpdir(), 'gatehouse-sqlite-'));
@@ -39,10 +45,14 @@ describeStoreContract('SQLite store (temp file, WAL)', () => createSqliteStore({
 describeStoreContract('SQLite store (bring your own database)', () => {
   const db = new Database(':memory:');
   const store = createSqliteStore({ database: db });
-  return { users: store.users, tokens: store.tokens, close: () => void db.close() };
+  const { users, tokens, state, counters, mfa } = store;
+  return { users, tokens, state, counters, mfa, close: () => void db.close() };
 });
-// The token table alone, as used next to a user repository kept elsewhere.
+// Each table alone, as used next to repositories kept elsewhere.
 describeTokenRepositoryContract('SQLite token repository (standalone)', () => createSqliteStore().tokens);
+describeStateStoreContract('SQLite state store (standalone)', () => createSqliteStore().state);
+describeCounterStoreContract('SQLite counter store (standalone)', () => createSqliteStore().counters);
+describeMfaRepositoryContract('SQLite MFA repository (standalone)', () => createSqliteStore().mfa);
 
 interface IndexInfo {
   name: string;
@@ -133,6 +143,156 @@ describe('SQLite store: schema and migrations', () => {
       'created_at',
       'updated_at',
     ]);
+  });
+
+  it('is at schema version 2: migration 2 adds the state, counter and MFA tables, all STRICT', () => {
+    expect(SQLITE_SCHEMA_VERSION).toBe(2);
+    expect(SQLITE_MIGRATIONS.map((m) => [m.version, m.name])).toEqual([
+      [1, 'users and tokens'],
+      [2, 'state, counters and mfa'],
+    ]);
+    expect(readSqliteSchemaVersion(store.db)).toBe(2);
+    const tables = store.db.pragma('table_list') as { schema: string; name: string; strict: number }[];
+    const strict = new Map(tables.filter((t) => t.schema === 'main').map((t) => [t.name, t.strict]));
+    for (const table of [
+      'users',
+      'tokens',
+      'gatehouse_migrations',
+      'gatehouse_state',
+      'gatehouse_counters',
+      'mfa_totp',
+      'mfa_backup_codes',
+    ]) {
+      expect(strict.get(table), table).toBe(1);
+    }
+  });
+
+  it('has the columns, primary keys and indexes of the state, counter and MFA tables', () => {
+    const columns = (table: string) =>
+      (
+        store.db.pragma(`table_info(${table})`) as {
+          name: string;
+          type: string;
+          notnull: number;
+          pk: number;
+        }[]
+      ).map((c) => [c.name, c.type, c.notnull, c.pk]);
+    expect(columns('gatehouse_state')).toEqual([
+      ['key', 'TEXT', 1, 1],
+      ['value', 'TEXT', 1, 0],
+      ['expires_at', 'INTEGER', 0, 0],
+    ]);
+    expect(columns('gatehouse_counters')).toEqual([
+      ['key', 'TEXT', 1, 1],
+      ['count', 'INTEGER', 1, 0],
+      ['reset_at', 'INTEGER', 1, 0],
+    ]);
+    expect(columns('mfa_totp')).toEqual([
+      ['user_id', 'TEXT', 1, 1],
+      ['secret', 'TEXT', 1, 0],
+      ['enabled', 'INTEGER', 1, 0],
+      ['last_used_step', 'INTEGER', 0, 0],
+      ['created_at', 'INTEGER', 1, 0],
+      ['updated_at', 'INTEGER', 1, 0],
+    ]);
+    expect(columns('mfa_backup_codes')).toEqual([
+      ['user_id', 'TEXT', 1, 1],
+      ['code_hash', 'TEXT', 1, 2],
+      ['created_at', 'INTEGER', 1, 0],
+    ]);
+    expect(findIndex(store.db, 'gatehouse_state', ['key'])?.unique).toBe(1);
+    expect(findIndex(store.db, 'gatehouse_state', ['expires_at'])?.unique).toBe(0);
+    expect(findIndex(store.db, 'gatehouse_counters', ['key'])?.unique).toBe(1);
+    expect(findIndex(store.db, 'gatehouse_counters', ['reset_at'])?.unique).toBe(0);
+    expect(findIndex(store.db, 'mfa_totp', ['user_id'])?.unique).toBe(1);
+    expect(findIndex(store.db, 'mfa_backup_codes', ['user_id', 'code_hash'])?.unique).toBe(1);
+    const names = store.db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")
+      .pluck()
+      .all();
+    expect(names).toEqual(
+      expect.arrayContaining(['gatehouse_state_expires_at_idx', 'gatehouse_counters_reset_at_idx']),
+    );
+    for (const table of ['gatehouse_state', 'gatehouse_counters', 'mfa_totp', 'mfa_backup_codes']) {
+      expect(store.db.pragma(`foreign_key_list(${table})`), table).toEqual([]);
+    }
+  });
+
+  it('stores state expiry, counter windows and MFA dates as INTEGER epoch milliseconds', async () => {
+    await store.state.set('k', 'v', CONTRACT_EPOCH);
+    await store.state.set('forever', 'v', null);
+    expect(
+      store.db
+        .prepare('SELECT key, typeof(expires_at) AS t, expires_at FROM gatehouse_state ORDER BY key')
+        .all(),
+    ).toEqual([
+      { key: 'forever', t: 'null', expires_at: null },
+      { key: 'k', t: 'integer', expires_at: CONTRACT_EPOCH.getTime() },
+    ]);
+    await store.counters.increment('c', 60, CONTRACT_EPOCH, 2);
+    expect(
+      store.db.prepare('SELECT count, typeof(reset_at) AS t, reset_at FROM gatehouse_counters').get(),
+    ).toEqual({ count: 2, t: 'integer', reset_at: CONTRACT_EPOCH.getTime() + 60_000 });
+    const totp = buildTotpRecord({ enabled: false, lastUsedStep: 58_000_000 });
+    await store.mfa.saveTotp(totp);
+    await store.mfa.replaceBackupCodes(totp.userId, ['h1'], CONTRACT_EPOCH);
+    expect(
+      store.db
+        .prepare('SELECT enabled, last_used_step, typeof(created_at) AS t, updated_at FROM mfa_totp')
+        .get(),
+    ).toEqual({ enabled: 0, last_used_step: 58_000_000, t: 'integer', updated_at: totp.updatedAt.getTime() });
+    expect(store.db.prepare('SELECT user_id, code_hash, created_at FROM mfa_backup_codes').get()).toEqual({
+      user_id: totp.userId,
+      code_hash: 'h1',
+      created_at: CONTRACT_EPOCH.getTime(),
+    });
+  });
+
+  it('useTotpStep sets updated_at to now', async () => {
+    const totp = buildTotpRecord();
+    await store.mfa.saveTotp(totp);
+    const now = addMs(CONTRACT_EPOCH, 30_001);
+    expect(await store.mfa.useTotpStep(totp.userId, 7, now)).toBe(true);
+    expect(await store.mfa.getTotp(totp.userId)).toEqual({ ...totp, lastUsedStep: 7, updatedAt: now });
+  });
+
+  it('deleteByPrefix compares bytes: NUL characters in keys and prefixes are literal too', async () => {
+    for (const key of ['a\u0000b:1', 'a\u0000c:1', 'a:1', 'ab:1']) await store.state.set(key, key, null);
+    expect(await store.state.deleteByPrefix('a\u0000b')).toBe(1);
+    expect(await store.state.get('a\u0000c:1', CONTRACT_EPOCH)).toBe('a\u0000c:1');
+    expect(await store.state.deleteByPrefix('a\u0000')).toBe(1);
+    expect(await store.state.deleteByPrefix('a')).toBe(2);
+  });
+
+  it('replaceBackupCodes stores a hash listed twice once', async () => {
+    const userId = 'u1';
+    await store.mfa.replaceBackupCodes(userId, ['h1', 'h2', 'h1'], CONTRACT_EPOCH);
+    expect(await store.mfa.countBackupCodes(userId)).toBe(2);
+  });
+
+  it('counters.deleteExpired removes the ended windows only', async () => {
+    await store.counters.increment('short', 10, CONTRACT_EPOCH);
+    await store.counters.increment('long', 3600, CONTRACT_EPOCH);
+    expect(await store.counters.deleteExpired(addMs(CONTRACT_EPOCH, 9_999))).toBe(0);
+    expect(await store.counters.deleteExpired(addMs(CONTRACT_EPOCH, 10_000))).toBe(1);
+    expect(store.db.prepare('SELECT key FROM gatehouse_counters').pluck().all()).toEqual(['long']);
+    expect(await store.counters.get('long', CONTRACT_EPOCH)).toMatchObject({ count: 1 });
+  });
+
+  it('increment rejects a window that is not a positive number and a by that is not a positive integer', async () => {
+    for (const windowSeconds of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      await expect(store.counters.increment('k', windowSeconds, CONTRACT_EPOCH)).rejects.toBeInstanceOf(
+        RangeError,
+      );
+    }
+    for (const by of [0, -1, 1.5, Number.NaN]) {
+      await expect(store.counters.increment('k', 60, CONTRACT_EPOCH, by)).rejects.toBeInstanceOf(RangeError);
+    }
+    expect(await store.counters.get('k', CONTRACT_EPOCH)).toBeNull();
+    expect(await store.counters.increment('k', 0.0001, CONTRACT_EPOCH)).toEqual({
+      count: 1,
+      resetAt: addMs(CONTRACT_EPOCH, 1),
+    });
   });
 
   it('keeps tokens independent of users: no foreign key, tokens of unknown users are accepted', async () => {
@@ -227,7 +387,13 @@ describe('SQLite store: schema and migrations', () => {
       expect(() => migrateSqliteDatabase(db, broken)).toThrow();
       expect(readSqliteSchemaVersion(db)).toBe(0);
       expect(
-        db.prepare("SELECT count(*) FROM sqlite_master WHERE name IN ('users', 'extra')").pluck().get(),
+        db
+          .prepare(
+            `SELECT count(*) FROM sqlite_master
+             WHERE name IN ('users', 'tokens', 'gatehouse_state', 'gatehouse_counters', 'mfa_totp', 'mfa_backup_codes', 'extra')`,
+          )
+          .pluck()
+          .get(),
       ).toBe(0);
       expect(migrateSqliteDatabase(db)).toBe(SQLITE_SCHEMA_VERSION);
     } finally {
@@ -290,6 +456,89 @@ describe('SQLite store: files', () => {
       );
     } finally {
       third.close();
+    }
+  });
+
+  it('migrates a version-1 file to version 2 and keeps its data', async () => {
+    const filename = tempFile();
+    const v1 = new Database(filename);
+    const user = buildUserRecord();
+    const token = buildTokenRecord({ userId: user.id });
+    let appliedV1: unknown[];
+    try {
+      expect(migrateSqliteDatabase(v1, SQLITE_MIGRATIONS.slice(0, 1))).toBe(1);
+      await new SqliteUserRepository(v1).create(user);
+      await new SqliteTokenRepository(v1).create(token);
+      appliedV1 = v1.prepare('SELECT version, name, applied_at FROM gatehouse_migrations').all();
+      expect(
+        v1
+          .prepare("SELECT count(*) FROM sqlite_master WHERE name IN ('gatehouse_state', 'mfa_totp')")
+          .pluck()
+          .get(),
+      ).toBe(0);
+    } finally {
+      v1.close();
+    }
+
+    const store = createSqliteStore({ filename });
+    try {
+      expect(readSqliteSchemaVersion(store.db)).toBe(2);
+      const applied = store.db
+        .prepare('SELECT version, name, applied_at FROM gatehouse_migrations ORDER BY version')
+        .all() as { version: number; name: string; applied_at: number }[];
+      expect(applied).toHaveLength(2);
+      expect(applied[0]).toEqual(appliedV1[0]);
+      expect(applied[1]).toMatchObject({ version: 2, name: 'state, counters and mfa' });
+      expect(await store.users.findById(user.id)).toEqual(user);
+      expect(await store.users.count()).toBe(1);
+      expect(await store.tokens.findById(token.id)).toEqual(token);
+      expect(await store.tokens.findByHash(token.tokenHash ?? '')).toEqual(token);
+
+      await store.state.set('verify:1', 'v', null);
+      expect(await store.state.take('verify:1', CONTRACT_EPOCH)).toBe('v');
+      expect(await store.counters.increment('login:1', 60, CONTRACT_EPOCH)).toMatchObject({ count: 1 });
+      const totp = buildTotpRecord({ userId: user.id });
+      await store.mfa.saveTotp(totp);
+      expect(await store.mfa.getTotp(user.id)).toEqual(totp);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('two connections to one file: take, increment, useTotpStep and consumeBackupCode hold across them', async () => {
+    const filename = tempFile();
+    const a = createSqliteStore({ filename });
+    const b = createSqliteStore({ filename });
+    const now = CONTRACT_EPOCH;
+    try {
+      await a.state.set('reset:x', 'payload', addMs(now, 60_000));
+      const taken = await Promise.all([b.state.take('reset:x', now), a.state.take('reset:x', now)]);
+      expect(taken.filter((v) => v !== null)).toEqual(['payload']);
+
+      await Promise.all(
+        Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? a : b).counters.increment('rate:x', 60, now)),
+      );
+      expect(await b.counters.get('rate:x', now)).toEqual({ count: 50, resetAt: addMs(now, 60_000) });
+
+      const totp = buildTotpRecord();
+      await a.mfa.saveTotp(totp);
+      const used = await Promise.all([
+        a.mfa.useTotpStep(totp.userId, 42, now),
+        b.mfa.useTotpStep(totp.userId, 42, now),
+      ]);
+      expect(used.filter((r) => r)).toHaveLength(1);
+
+      const code = randomTokenHash();
+      await b.mfa.replaceBackupCodes(totp.userId, [code], now);
+      const consumed = await Promise.all([
+        a.mfa.consumeBackupCode(totp.userId, code),
+        b.mfa.consumeBackupCode(totp.userId, code),
+      ]);
+      expect(consumed.filter((r) => r)).toHaveLength(1);
+      expect(await a.mfa.countBackupCodes(totp.userId)).toBe(0);
+    } finally {
+      a.close();
+      b.close();
     }
   });
 

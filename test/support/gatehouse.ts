@@ -43,6 +43,8 @@ export function testGatehouse(overrides: Partial<GatehouseConfig> = {}): TestGat
     ...overrides,
     tokens: overrides.tokens?.keys ? { ...overrides.tokens } : { secret, ...overrides.tokens },
     password: { argon2: CHEAP_ARGON2, ...overrides.password },
+    // Generous limits for tests that are not about rate limiting (those set their own).
+    rateLimits: { registerPerIp: { limit: 10_000, window: 3600 }, ...overrides.rateLimits },
   });
   const seen: SecurityEvent[] = [];
   gatehouse.events.on('*', (event) => seen.push(event));

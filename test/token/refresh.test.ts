@@ -199,7 +199,7 @@ describe('token ids and revocation', () => {
     const gh = testGatehouse({ store });
     const { tokens } = await loggedIn(gh);
     const broken: Store = {
-      users: store.users,
+      ...store,
       tokens: new Proxy(store.tokens, {
         get: (target, prop) => {
           if (prop === 'findById' || prop === 'findByHash')

@@ -6,10 +6,14 @@
  */
 import { describe } from 'vitest';
 import type { Store } from '../types.js';
+import { defineCounterStoreTests } from './counters.js';
 import { type ContractFactory, useFreshSubject } from './lifecycle.js';
+import { defineMfaRepositoryTests } from './mfa.js';
+import { defineStateStoreTests } from './state.js';
 import { defineTokenRepositoryTests } from './tokens.js';
 import { defineUserRepositoryTests } from './users.js';
 
+export { describeCounterStoreContract } from './counters.js';
 export {
   addMs,
   buildSuccessor,
@@ -20,14 +24,16 @@ export {
   randomTokenId,
 } from './fixtures.js';
 export type { ContractFactory } from './lifecycle.js';
+export { buildTotpRecord, describeMfaRepositoryContract } from './mfa.js';
+export { describeStateStoreContract } from './state.js';
 export { describeTokenRepositoryContract } from './tokens.js';
 export { describeUserRepositoryContract } from './users.js';
 
 /**
- * Declares a vitest `describe(name)` block that runs both the user- and the token-repository
- * contract against a {@link Store}. `createStore` is called before every test and must return an
- * empty store (a fresh database, schema, or key prefix); its `close()`, when present, is called
- * after the test.
+ * Declares a vitest `describe(name)` block that runs the contract of every repository of a
+ * {@link Store} against it: users, tokens, state, counters and MFA. `createStore` is called before
+ * every test and must return an empty store (a fresh database, schema, or key prefix); its
+ * `close()`, when present, is called after the test.
  *
  * @example
  * import { describeStoreContract } from 'gatehouse/testing';
@@ -38,5 +44,8 @@ export function describeStoreContract(name: string, createStore: ContractFactory
     const store = useFreshSubject(createStore);
     describe('UserRepository', () => defineUserRepositoryTests(() => store().users));
     describe('TokenRepository', () => defineTokenRepositoryTests(() => store().tokens));
+    describe('StateStore', () => defineStateStoreTests(() => store().state));
+    describe('CounterStore', () => defineCounterStoreTests(() => store().counters));
+    describe('MfaRepository', () => defineMfaRepositoryTests(() => store().mfa));
   });
 }

@@ -1,0 +1,2 @@
+export { AccountService, type AccountServiceOptions } from './account-service.js';
+export { type OneTimeTokenPurpose, OneTimeTokens, type RedeemedToken } from './one-time-tokens.js';

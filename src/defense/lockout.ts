@@ -1,0 +1,124 @@
+/**
+ * Account lockout against online guessing (NIST SP 800-63B-4 §3.2.2, OWASP Authentication cheat
+ * sheet): consecutive failed password checks are counted per account; at `maxFailures` the account
+ * is locked for a while, and every further lock lasts `backoffFactor` times longer, up to
+ * `maxLockDuration`. A successful login resets the count. Locks are temporary by default; with
+ * `escalateAfter` set, that many locks in a row escalate to a lock that only an administrator or a
+ * password reset lifts. A locked account answers exactly like a wrong password.
+ *
+ * @module
+ */
+import { StoreUnavailableError } from '../errors.js';
+import type { RequestContext, SecurityEvents } from '../events.js';
+import type { CounterStore, StateStore } from '../storage/types.js';
+
+/** Lockout settings (from `config.lockout`). */
+export interface LockoutSettings {
+  /** Consecutive failures that lock the account (at most 100). */
+  readonly maxFailures: number;
+  /** Seconds over which failures count as consecutive. */
+  readonly failureWindow: number;
+  /** Seconds of the first lock. */
+  readonly lockDuration: number;
+  /** Each further lock lasts this many times longer. */
+  readonly backoffFactor: number;
+  /** Longest temporary lock, seconds. */
+  readonly maxLockDuration: number;
+  /** After this many locks (within a day of each other) the lock no longer expires; 0 = never. */
+  readonly escalateAfter: number;
+}
+
+/** Whether an account is locked, and until when (`null` with `locked`: until lifted). */
+export interface LockState {
+  readonly locked: boolean;
+  readonly until: Date | null;
+}
+
+const UNLOCKED: LockState = Object.freeze({ locked: false, until: null });
+
+/** Counts failures and locks accounts. See the module documentation. */
+export class LockoutService {
+  readonly #state: StateStore;
+  readonly #counters: CounterStore;
+  readonly #settings: LockoutSettings;
+  readonly #clock: () => Date;
+  readonly #events: SecurityEvents;
+
+  constructor(
+    stores: { state: StateStore; counters: CounterStore },
+    settings: LockoutSettings,
+    clock: () => Date,
+    events: SecurityEvents,
+  ) {
+    this.#state = stores.state;
+    this.#counters = stores.counters;
+    this.#settings = settings;
+    this.#clock = clock;
+    this.#events = events;
+  }
+
+  async #store<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      throw new StoreUnavailableError({ cause: error });
+    }
+  }
+
+  /** The account's lock state now. */
+  async state(userId: string): Promise<LockState> {
+    const raw = await this.#store(() => this.#state.get(`lock:${userId}`, this.#clock()));
+    if (raw === null) return UNLOCKED;
+    const { until } = JSON.parse(raw) as { until: number | null };
+    return { locked: true, until: until === null ? null : new Date(until) };
+  }
+
+  /** Records a failed password check; locks the account when it reaches `maxFailures`. */
+  async recordFailure(userId: string, context?: RequestContext): Promise<LockState> {
+    const now = this.#clock();
+    const { count } = await this.#store(() =>
+      this.#counters.increment(`lockout:fail:${userId}`, this.#settings.failureWindow, now),
+    );
+    if (count < this.#settings.maxFailures) return UNLOCKED;
+    const { count: locks } = await this.#store(() =>
+      this.#counters.increment(
+        `lockout:locks:${userId}`,
+        Math.max(86_400, this.#settings.maxLockDuration * 2),
+        now,
+      ),
+    );
+    const escalated = this.#settings.escalateAfter > 0 && locks >= this.#settings.escalateAfter;
+    const seconds = Math.min(
+      this.#settings.lockDuration * this.#settings.backoffFactor ** (locks - 1),
+      this.#settings.maxLockDuration,
+    );
+    const until = escalated ? null : new Date(now.getTime() + seconds * 1000);
+    await this.#store(async () => {
+      await this.#state.set(`lock:${userId}`, JSON.stringify({ until: until?.getTime() ?? null }), until);
+      await this.#counters.reset(`lockout:fail:${userId}`);
+    });
+    this.#events.emit('account.locked', context, now, { userId, until, failures: count });
+    return { locked: true, until };
+  }
+
+  /** Records a successful login: the consecutive-failure count starts again. */
+  async recordSuccess(userId: string): Promise<void> {
+    await this.#store(() => this.#counters.reset(`lockout:fail:${userId}`));
+  }
+
+  /** Lifts a lock (administrator, or a completed password reset) and forgets the back-off. */
+  async unlock(
+    userId: string,
+    reason: 'admin' | 'password_reset',
+    context?: RequestContext,
+  ): Promise<boolean> {
+    const existed = await this.#store(async () => {
+      const deleted = await this.#state.delete(`lock:${userId}`);
+      await this.#counters.reset(`lockout:fail:${userId}`);
+      await this.#counters.reset(`lockout:locks:${userId}`);
+      return deleted;
+    });
+    if (existed) this.#events.emit('account.unlocked', context, this.#clock(), { userId, reason });
+    return existed;
+  }
+}
