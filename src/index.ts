@@ -37,3 +37,4 @@ export {
 } from './storage/memory.js';
 export * from './storage/types.js';
 export * from './token/index.js';
+export { eventRecord, type PinoLikeLogger, subscribeJsonLines } from './audit/json-lines.js';

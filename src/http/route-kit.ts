@@ -1,0 +1,122 @@
+/**
+ * What every auth route shares: reading the body, the login-CSRF origin check, authenticating
+ * the caller, mapping flow errors, and answering with tokens or session cookies.
+ *
+ * @module
+ */
+import type { PublicUser } from '../auth/public-user.js';
+import type { RequestContext } from '../events.js';
+import type { Gatehouse } from '../gatehouse.js';
+import type { IssuedTokens } from '../token/token-service.js';
+import { readBody } from './body.js';
+import { clearedSessionCookies, originAllowed, sessionCookies } from './cookie-session.js';
+import type { RequestCredentials } from './credentials.js';
+import type { HttpGuards, Principal } from './guards.js';
+import { clientError, flowErrorResult, type HttpResult, jsonResult } from './responses.js';
+
+/** One request as a route sees it. */
+export interface RouteInput {
+  readonly request: Request;
+  readonly credentials: RequestCredentials;
+  readonly context: RequestContext;
+  readonly mountPath: string;
+}
+
+/** A route: a request in, a response as data out. */
+export type Route = (input: RouteInput) => Promise<HttpResult>;
+
+/** Routes by path, then by method. */
+export type RouteTable = ReadonlyArray<readonly [path: string, method: string, route: Route]>;
+
+/** A body field as a string, or `undefined`. */
+export const stringField = (value: unknown): string | undefined =>
+  typeof value === 'string' ? value : undefined;
+
+/** The RFC 6749 §5.1 success body. */
+export function oauthTokenBody(tokens: IssuedTokens): Record<string, unknown> {
+  return {
+    access_token: tokens.accessToken,
+    token_type: 'Bearer',
+    expires_in: tokens.expiresIn,
+    refresh_token: tokens.refreshToken,
+    ...(tokens.scope.length > 0 ? { scope: tokens.scope.join(' ') } : {}),
+  };
+}
+
+/** The shared helpers of the auth routes. */
+export class RouteKit {
+  readonly gatehouse: Gatehouse;
+  readonly guards: HttpGuards;
+  /** Receives unexpected errors (answered with a generic 500). */
+  onError: (error: unknown) => void;
+
+  constructor(gatehouse: Gatehouse, guards: HttpGuards, onError: (error: unknown) => void) {
+    this.gatehouse = gatehouse;
+    this.guards = guards;
+    this.onError = onError;
+  }
+
+  get cookieMode(): boolean {
+    return this.gatehouse.config.http.cookies.enabled;
+  }
+
+  /** The request body as fields (JSON or form), within `http.maxBodyBytes`. */
+  body(input: RouteInput): Promise<Record<string, unknown>> {
+    return readBody(input.request, this.gatehouse.config.http.maxBodyBytes);
+  }
+
+  /** In cookie mode, routes that set cookies or act without a session refuse cross-site requests. */
+  crossSite(input: RouteInput): HttpResult | undefined {
+    if (!this.cookieMode || originAllowed(input.credentials, this.gatehouse.config.http.cookies))
+      return undefined;
+    return clientError(403, 'csrf_failed', 'Cross-site request refused');
+  }
+
+  /** The authenticated caller (with the CSRF checks of cookie mode), or the refusal to send. */
+  async principal(input: RouteInput): Promise<Principal | HttpResult> {
+    const outcome = await this.guards.authenticate(input.credentials);
+    if (!outcome.ok) return outcome.result;
+    return outcome.principal as Principal;
+  }
+
+  /** A flow error as a response; unexpected ones are reported to `onError`. */
+  flowError(error: unknown): HttpResult {
+    const result = flowErrorResult(error);
+    if (result.status >= 500 && result.status !== 503) this.onError(error);
+    return result;
+  }
+
+  /** 204 with `no-store`, plus cookies that end the session when `clearSession` (cookie mode). */
+  noContent(input: RouteInput, clearSession = false): HttpResult {
+    const cookies =
+      clearSession && this.cookieMode
+        ? clearedSessionCookies(this.gatehouse.config.http.cookies, input.mountPath)
+        : undefined;
+    return { status: 204, headers: { 'cache-control': 'no-store' }, ...(cookies ? { cookies } : {}) };
+  }
+
+  /** 202 with a fixed message: the answer of flows that must not reveal whether an account exists. */
+  accepted(message: string): HttpResult {
+    return jsonResult(202, { message });
+  }
+
+  /** Tokens as the OAuth JSON body, or in cookie mode as cookies with no token in the body. */
+  sessionResult(tokens: IssuedTokens, input: RouteInput, user?: PublicUser): HttpResult {
+    const now = this.gatehouse.now().getTime();
+    if (this.cookieMode) {
+      const cookies = sessionCookies(this.gatehouse.config.http.cookies, input.mountPath, {
+        accessToken: tokens.accessToken,
+        refreshToken: tokens.refreshToken,
+        expiresIn: tokens.expiresIn,
+        refreshExpiresIn: Math.max(0, Math.floor((tokens.refreshTokenExpiresAt.getTime() - now) / 1000)),
+      });
+      return jsonResult(
+        200,
+        { token_type: 'cookie', expires_in: tokens.expiresIn, ...(user ? { user } : {}) },
+        {},
+        cookies,
+      );
+    }
+    return jsonResult(200, { ...oauthTokenBody(tokens), ...(user ? { user } : {}) });
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * The session routes: register, login, the OAuth token endpoint, refresh, logout, me, JWKS.
+ *
+ * @module
+ */
+import { cookieNames } from './cookie-session.js';
+import { parseCookies } from './credentials.js';
+import {
+  clientError,
+  type HttpResult,
+  jsonResult,
+  tokenEndpointError,
+  tokenEndpointErrorResult,
+} from './responses.js';
+import { oauthTokenBody, type RouteInput, type RouteKit, type RouteTable, stringField } from './route-kit.js';
+
+/** The session routes of {@link RouteKit}'s gatehouse. */
+export function sessionRoutes(kit: RouteKit): RouteTable {
+  const { gatehouse } = kit;
+
+  const register = async (input: RouteInput): Promise<HttpResult> => {
+    const refused = kit.crossSite(input);
+    if (refused) return refused;
+    const body = await kit.body(input);
+    try {
+      const user = await gatehouse.auth.register(
+        {
+          email: body.email as string,
+          password: body.password as string,
+          username: body.username as string | undefined,
+        },
+        input.context,
+      );
+      return jsonResult(201, user);
+    } catch (error) {
+      return kit.flowError(error);
+    }
+  };
+
+  const login = async (input: RouteInput): Promise<HttpResult> => {
+    const refused = kit.crossSite(input);
+    if (refused) return refused;
+    const body = await kit.body(input);
+    const identifier = body.identifier ?? body.email ?? body.username;
+    try {
+      const result = await gatehouse.auth.login(
+        { identifier: identifier as string, password: body.password as string },
+        input.context,
+      );
+      return kit.sessionResult(result, input, result.user);
+    } catch (error) {
+      return kit.flowError(error);
+    }
+  };
+
+  const tokenEndpointFailure = (error: unknown): HttpResult => {
+    const result = tokenEndpointErrorResult(error);
+    if (result.status === 500) kit.onError(error);
+    return result;
+  };
+
+  const token = async (input: RouteInput): Promise<HttpResult> => {
+    const body = await kit.body(input);
+    const grantType = stringField(body.grant_type);
+    const requested = stringField(body.scope)?.split(' ').filter(Boolean);
+    try {
+      if (grantType === 'password') {
+        const username = stringField(body.username);
+        const password = stringField(body.password);
+        if (username === undefined || password === undefined) {
+          return tokenEndpointError('invalid_request', 'username and password are required');
+        }
+        const allowedScopes = gatehouse.config.tokens.scopes;
+        if (requested?.some((s) => !allowedScopes.includes(s))) return tokenEndpointError('invalid_scope');
+        const tokens = await gatehouse.auth.login({ identifier: username, password }, input.context, {
+          scope: requested ?? [],
+        });
+        return jsonResult(200, oauthTokenBody(tokens));
+      }
+      if (grantType === 'refresh_token') {
+        const refreshToken = stringField(body.refresh_token);
+        if (refreshToken === undefined)
+          return tokenEndpointError('invalid_request', 'refresh_token is required');
+        const tokens = await gatehouse.auth.refresh(
+          refreshToken,
+          input.context,
+          requested ? { scope: requested } : {},
+        );
+        return jsonResult(200, oauthTokenBody(tokens));
+      }
+      if (grantType === undefined) return tokenEndpointError('invalid_request', 'grant_type is required');
+      return tokenEndpointError('unsupported_grant_type');
+    } catch (error) {
+      return tokenEndpointFailure(error);
+    }
+  };
+
+  const refresh = async (input: RouteInput): Promise<HttpResult> => {
+    const refused = kit.crossSite(input);
+    if (refused) return refused;
+    const body = await kit.body(input);
+    let refreshToken = stringField(body.refresh_token);
+    if (refreshToken === undefined && kit.cookieMode) {
+      refreshToken = parseCookies(input.credentials.cookie)[
+        cookieNames(gatehouse.config.http.cookies).refresh
+      ];
+    }
+    if (refreshToken === undefined) return clientError(400, 'invalid_request', 'refresh_token is required');
+    try {
+      return kit.sessionResult(await gatehouse.auth.refresh(refreshToken, input.context), input);
+    } catch (error) {
+      const result = tokenEndpointFailure(error);
+      return { ...result, body: { ...(result.body as object), message: 'Invalid refresh token' } };
+    }
+  };
+
+  const logout =
+    (everywhere: boolean) =>
+    async (input: RouteInput): Promise<HttpResult> => {
+      const principal = await kit.principal(input);
+      if ('status' in principal) return principal;
+      try {
+        if (everywhere) await gatehouse.auth.logoutAll(principal.userId, input.context);
+        else
+          await gatehouse.auth.revokeSession(principal.familyId as string, principal.userId, input.context);
+      } catch (error) {
+        return kit.flowError(error);
+      }
+      return kit.noContent(input, true);
+    };
+
+  const me = async (input: RouteInput): Promise<HttpResult> => {
+    const principal = await kit.principal(input);
+    if ('status' in principal) return principal;
+    return jsonResult(200, principal.user);
+  };
+
+  const jwks = async (): Promise<HttpResult> => {
+    const document = gatehouse.tokens.jwks();
+    if (document.keys.length === 0) return clientError(404, 'not_found', 'Not found');
+    return { status: 200, headers: { 'cache-control': 'public, max-age=300' }, body: document };
+  };
+
+  return [
+    ['/register', 'POST', register],
+    ['/login', 'POST', login],
+    ['/token', 'POST', token],
+    ['/refresh', 'POST', refresh],
+    ['/logout', 'POST', logout(false)],
+    ['/logout-all', 'POST', logout(true)],
+    ['/me', 'GET', me],
+    ['/me', 'HEAD', me],
+    ['/.well-known/jwks.json', 'GET', jwks],
+  ];
+}
