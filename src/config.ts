@@ -68,6 +68,11 @@ const tokensSchema = z
       .default([]),
     /** Allowed clock skew when checking `exp`, `nbf` and `iat`, seconds (0..60). Default 5. */
     clockTolerance: z.number().int().min(0).max(60).default(5),
+    /**
+     * How many verified token strings to remember, so that a token seen before is not re-verified
+     * cryptographically (its time claims and revocation are still checked every time). 0 = off.
+     */
+    verifiedCacheSize: z.number().int().min(0).max(1_000_000).default(10_000),
     /** Tokens longer than this are refused before decoding. Default 8 KiB. */
     maxTokenBytes: z.number().int().min(512).max(65536).default(8192),
   })
@@ -244,6 +249,41 @@ const httpSchema = z
   })
   .strict();
 
+const secretBoxKeySchema = z.union([
+  z.string().min(1),
+  z.custom<Uint8Array>((v) => v instanceof Uint8Array, { message: 'must be a string or Uint8Array' }),
+]);
+
+const mfaSchema = z
+  .object({
+    /**
+     * MFA is enforced for every user: lowers the minimum password length to 8 (NIST SP 800-63B-4
+     * §3.1.1.2). Default false.
+     */
+    required: z.boolean().default(false),
+    /**
+     * AES-256 keys that encrypt TOTP secrets at rest (MF-02): one key, or a rotation list with the
+     * newest (sealing) key first. Each is exactly 32 random bytes, raw or base64/base64url. Without
+     * it, TOTP enrolment and verification answer 501 (`ERR_MFA_NOT_CONFIGURED`); gatehouse still starts.
+     */
+    secretKeys: z.union([secretBoxKeySchema, z.array(secretBoxKeySchema).min(1)]).optional(),
+    /** Issuer shown in authenticator apps. Default: `account.appName`. */
+    issuer: z
+      .string()
+      .min(1)
+      .max(64)
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+      .regex(/^[^:\u0000-\u001f\u007f]+$/, "must not contain ':' or control characters")
+      .optional(),
+    /** TOTP steps accepted either side of the current one: 0 or 1 (RFC 6238 §5.2). Default 1. */
+    window: z.number().int().min(0).max(1).default(1),
+    /** Lifetime of a login's MFA challenge, seconds (at most 5 minutes, MF-07). Default 300. */
+    challengeTtl: z.number().int().min(30).max(300).default(300),
+    /** Backup codes per set (at least 10, MF-08). Default 10. */
+    backupCodeCount: z.number().int().min(10).max(100).default(10),
+  })
+  .strict();
+
 /** The zod schema of the configuration (exported for tooling; use {@link parseConfig}). */
 export const configSchema = z
   .object({
@@ -257,10 +297,8 @@ export const configSchema = z
     clientId: z.string().min(1).default('gatehouse'),
     tokens: tokensSchema,
     password: passwordSchema.prefault({}),
-    mfa: z
-      .object({ required: z.boolean().default(false) })
-      .strict()
-      .prefault({}),
+    /** Second factors: TOTP and backup codes. */
+    mfa: mfaSchema.prefault({}),
     users: z
       .object({
         /** Whether registration takes a username (3–20 ASCII letters and digits). Default optional. */

@@ -104,6 +104,7 @@ export function createGatehouse(input: GatehouseConfig): Gatehouse {
     maxLifetime: config.tokens.accessTokenTtl,
     clockTolerance: config.tokens.clockTolerance,
     maxTokenBytes: config.tokens.maxTokenBytes,
+    verifiedCacheSize: config.tokens.verifiedCacheSize,
     accessTokenTtl: config.tokens.accessTokenTtl,
     refreshTokenTtl: config.tokens.refreshTokenTtl,
     sessionMaxAge: config.tokens.sessionMaxAge,

@@ -39,6 +39,27 @@ export interface AccessTokenClaims {
   readonly iat: number;
   /** Expires at, seconds since the epoch. */
   readonly exp: number;
+  /** Not before, seconds since the epoch, or `null`. */
+  readonly nbf: number | null;
+}
+
+/**
+ * The time checks alone (they change as the clock moves; everything else about a verified
+ * token does not): expired once `exp <= now - clockTolerance` ({@link TokenExpiredError}), or
+ * older than `maxLifetime`; `nbf` and `iat` not later than `now + clockTolerance`.
+ */
+export function checkTimes(
+  claims: { readonly exp: number; readonly iat: number; readonly nbf: number | null },
+  settings: Pick<AccessTokenSettings, 'clockTolerance' | 'maxLifetime'>,
+  now: Date,
+): void {
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+  const tolerance = settings.clockTolerance;
+  if (claims.exp <= nowSeconds - tolerance) throw new TokenExpiredError();
+  if ((claims.nbf !== null && claims.nbf > nowSeconds + tolerance) || claims.iat > nowSeconds + tolerance) {
+    throw new TokenInvalidError();
+  }
+  if (nowSeconds - claims.iat > settings.maxLifetime + tolerance) throw new TokenExpiredError();
 }
 
 /** What goes into a new access token. */
@@ -203,11 +224,8 @@ export function checkClaims(
   ) {
     throw new TokenInvalidError();
   }
-  if (exp <= nowSeconds - tolerance) throw new TokenExpiredError();
-  if ((isTime(nbf) && nbf > nowSeconds + tolerance) || iat > nowSeconds + tolerance)
-    throw new TokenInvalidError();
   if (exp - iat > settings.maxLifetime) throw new TokenInvalidError();
-  if (nowSeconds - iat > settings.maxLifetime + tolerance) throw new TokenExpiredError();
+  checkTimes({ exp, iat, nbf: isTime(nbf) ? nbf : null }, settings, now);
   return {
     sub,
     jti,
@@ -215,6 +233,7 @@ export function checkClaims(
     aud: aud as string | string[],
     iat,
     exp,
+    nbf: isTime(nbf) ? nbf : null,
     clientId,
     role: role ?? null,
     scope: scope ? scope.split(' ').filter(Boolean) : [],

@@ -2,6 +2,9 @@
  * TokenService: access tokens recorded in the token table, opaque rotating refresh tokens with
  * reuse detection, and revocation of one token, a family or all of a user's tokens.
  *
+ * Signatures and claims of a token string are checked once and remembered (a bounded map); each
+ * later presentation re-checks only the time claims.
+ *
  * How revocation stays cheap: every verified access token costs one primary-key lookup of its
  * `jti` in the {@link TokenRepository} (`findById`). The memory and SQLite stores answer it in
  * microseconds in-process (a `Map` get; one prepared statement), so there is no cache that could
@@ -24,6 +27,7 @@ import type { TokenRecord, TokenRepository } from '../storage/types.js';
 import {
   type AccessTokenClaims,
   type AccessTokenSettings,
+  checkTimes,
   signAccessToken,
   verifyAccessToken,
 } from './access-token.js';
@@ -52,6 +56,8 @@ export interface TokenServiceOptions extends AccessTokenSettings {
   readonly successorKey: Uint8Array | undefined;
   readonly clock: () => Date;
   readonly events: SecurityEvents;
+  /** Verified token strings remembered (see the class documentation); 0 turns the cache off. */
+  readonly verifiedCacheSize?: number;
 }
 
 /** Who a token is issued to. */
@@ -93,12 +99,21 @@ export interface RefreshOptions {
   readonly authorize: (record: TokenRecord) => Promise<TokenSubject>;
 }
 
+/** Default entries of the verified-token cache; the oldest is dropped first. */
+const DEFAULT_VERIFIED_CACHE_SIZE = 10_000;
+
 const addSeconds = (date: Date, seconds: number): Date => new Date(date.getTime() + seconds * 1000);
 const earlier = (a: Date, b: Date): Date => (a.getTime() <= b.getTime() ? a : b);
 
 /** Issues, verifies, rotates and revokes tokens. See the module documentation for the revocation design. */
 export class TokenService {
   readonly #o: TokenServiceOptions;
+  /**
+   * Signature and claim checks already passed, by exact token string: the same bytes under the
+   * same keys verify the same way, so only the time checks and the revocation lookup run again.
+   * A different spelling of a token is a different key and goes through full verification.
+   */
+  readonly #verified = new Map<string, AccessTokenClaims>();
 
   constructor(options: TokenServiceOptions) {
     this.#o = options;
@@ -221,7 +236,19 @@ export class TokenService {
    * {@link TokenRevokedError}.
    */
   async verify(accessToken: unknown): Promise<VerifiedAccessToken> {
-    const claims = await verifyAccessToken(this.#o, accessToken, this.#o.clock());
+    const now = this.#o.clock();
+    let claims = typeof accessToken === 'string' ? this.#verified.get(accessToken) : undefined;
+    if (claims) {
+      checkTimes(claims, this.#o, now);
+    } else {
+      claims = await verifyAccessToken(this.#o, accessToken, now);
+      const capacity = this.#o.verifiedCacheSize ?? DEFAULT_VERIFIED_CACHE_SIZE;
+      if (capacity > 0) {
+        if (this.#verified.size >= capacity)
+          this.#verified.delete(this.#verified.keys().next().value as string);
+        this.#verified.set(accessToken as string, claims);
+      }
+    }
     const record = await this.#store(() => this.#o.repository.findById(claims.jti));
     if (!record?.active || record.kind !== 'access' || record.userId !== claims.sub) {
       throw new TokenRevokedError();

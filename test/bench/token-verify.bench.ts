@@ -10,10 +10,10 @@ import { compare } from './harness.js';
 
 const PASSWORD = 'violet-otter-42-lantern';
 
-async function setup(store: Store, secret: Uint8Array) {
+async function setup(store: Store, secret: Uint8Array, verifiedCacheSize?: number) {
   const gatehouse = createGatehouse({
     store,
-    tokens: { secret },
+    tokens: { secret, ...(verifiedCacheSize === undefined ? {} : { verifiedCacheSize }) },
     password: { argon2: { memoryCost: 1024, timeCost: 1 } },
   });
   await gatehouse.auth.register({ email: 'bench@example.com', password: PASSWORD });
@@ -25,6 +25,7 @@ export async function benchTokenVerify(): Promise<void> {
   const secret = randomBytes(32);
   const memory = await setup(createMemoryStore(), secret);
   const sqlite = await setup(createSqliteStore(), secret);
+  const cold = await setup(createMemoryStore(), secret, 0);
   const key = await crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, [
     'verify',
   ]);
@@ -33,6 +34,10 @@ export async function benchTokenVerify(): Promise<void> {
     {
       name: 'jose jwtVerify (CryptoKey imported once)',
       run: () => jwtVerify(memory.accessToken, key, options),
+    },
+    {
+      name: 'gatehouse verify, memory store, no cache (first sight)',
+      run: () => cold.gatehouse.tokens.verify(cold.accessToken),
     },
     {
       name: 'gatehouse TokenService.verify, memory store',

@@ -216,7 +216,7 @@ describe('HS256 access token verification', () => {
         { alg: 'HS256', typ: 'at+jwt', kid: 'k1' },
         { alg: 'HS256', typ: 'at+jwt' },
       ]) {
-        const forged = await new SignJWT({ ...claims, client_id: 'gatehouse', sub: u.id })
+        const forged = await new SignJWT({ ...claims, nbf: claims.iat, client_id: 'gatehouse', sub: u.id })
           .setProtectedHeader(header)
           .sign(new TextEncoder().encode(material));
         await expect(asym.tokens.verify(forged)).rejects.toBeInstanceOf(TokenInvalidError);
