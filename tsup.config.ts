@@ -29,6 +29,8 @@ export default defineConfig([
     ...shared,
     format: 'cjs',
     clean: false,
+    // gatehouse/testing is ESM-only: vitest cannot be require()d.
+    entry: Object.fromEntries(Object.entries(entry).filter(([name]) => name !== 'testing')),
     // jose 6 is ESM-only; Node 20 before 20.19 cannot require() it, so the CJS build carries its own copy.
     noExternal: ['jose'],
   },

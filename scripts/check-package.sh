@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Packaging check: installs the packed tarball into a throw-away consumer project and checks every
 # subpath export the way a user would meet it:
-#   - runtime: an ESM consumer (.mjs, `import`) and a CJS consumer (.cjs, `require`) per subpath,
-#     plus a real smoke run (register, login, verify a token; a SQLite store on a file) in both;
+#   - runtime: an ESM consumer (.mjs, `import`) and a CJS consumer (.cjs, `require`) per subpath
+#     (an ESM-only subpath: `import()` from CJS, and `require()` must be refused cleanly), a real
+#     smoke run in both (register, login, verify a token; a SQLite store on a file), and the
+#     gatehouse/testing contract suites run by the consumer's own vitest;
 #   - types: a consumer typechecked with tsc against the published .d.ts/.d.cts, as ESM (.mts) and
 #     as CJS (.cts), module/moduleResolution NodeNext, skipLibCheck false;
 #   - metadata: publint --strict and attw (profile node16) on the tarball.
 #
 # Run after a build:  npm run build && npm run pack:check
 # Set PACK_CHECK_KEEP=1 to keep the temporary directory for debugging.
+# shellcheck disable=SC2016 # the single-quoted node -e programs use JS template literals
 set -euo pipefail
 
 # ---------------------------------------------------------------------------------------------
@@ -65,7 +68,7 @@ PKG_VERSION="$(node -p 'require("./package.json").version')"
 # ---------------------------------------------------------------------------------------------
 log "exports of $PKG_NAME@$PKG_VERSION"
 # Prints every exports key; fails on a missing build output (run `npm run build` first).
-mapfile -t EXPORTED < <(
+exported="$(
   node -e '
     const fs = require("node:fs");
     const pkg = require("./package.json");
@@ -84,8 +87,10 @@ mapfile -t EXPORTED < <(
     }
     if (missing) { console.error("build output missing: run `npm run build` first"); process.exit(1); }
   '
-) || fail "could not read the exports of package.json (see above)"
-[[ ${#EXPORTED[@]} -gt 0 ]] || fail "package.json exports nothing"
+)" || fail "could not read the exports of package.json (see above)"
+[[ -n $exported ]] || fail "package.json exports nothing"
+mapfile -t EXPORTED <<<"$exported"
+is_exported() { printf '%s\n' "${EXPORTED[@]}" | grep -qxF -- "$1"; }
 
 declare -A T_PROBE=() T_FORMATS=() T_NEEDS=()
 for row in "${SUBPATHS[@]}"; do
@@ -113,16 +118,14 @@ for subpath in "${EXPORTED[@]}"; do
   printf '  %-16s %-24s %-8s %s\n' "$subpath" "${T_PROBE[$subpath]}" "${T_FORMATS[$subpath]}" "${T_NEEDS[$subpath]}"
 done
 for subpath in "${!T_PROBE[@]}"; do
-  printf '%s\n' "${EXPORTED[@]}" | grep -qxF -- "$subpath" ||
-    echo "  (note: table row $subpath is not exported by package.json; skipped)"
+  is_exported "$subpath" || echo "  (note: table row $subpath is not exported by package.json; skipped)"
 done
 for required in . ./sqlite; do
-  [[ -v T_PROBE[$required] ]] && printf '%s\n' "${EXPORTED[@]}" | grep -qxF -- "$required" ||
-    fail "the smoke tests need the subpath $required"
+  is_exported "$required" || fail "the smoke tests need the subpath $required"
 done
 
 # name -> name@version, versions from package-lock.json unless given.
-mapfile -t INSTALL_SPECS < <(
+specs="$(
   node -e '
     const lock = require("./package-lock.json");
     let bad = 0;
@@ -135,14 +138,17 @@ mapfile -t INSTALL_SPECS < <(
     }
     process.exit(bad ? 1 : 0);
   ' "${NEEDS[@]}" | sort -u
-) || fail "could not resolve consumer package versions"
-[[ ${#INSTALL_SPECS[@]} -ge ${#CONSUMER_BASE[@]} ]] || fail "could not resolve consumer package versions"
+)" || fail "could not resolve the consumer's package versions (see above)"
+mapfile -t INSTALL_SPECS <<<"$specs"
 
 # ---------------------------------------------------------------------------------------------
 # 2. Pack.
 # ---------------------------------------------------------------------------------------------
 log "npm pack"
-TARBALL_NAME="$(npm pack --pack-destination "$WORK" --json | node -e 'let s="";process.stdin.on("data",(d)=>s+=d).on("end",()=>console.log(JSON.parse(s)[0].filename))')"
+TARBALL_NAME="$(
+  npm pack --pack-destination "$WORK" --json |
+    node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.parse(s)[0].filename))'
+)" || fail "npm pack failed"
 TARBALL="$WORK/$TARBALL_NAME"
 [[ -f $TARBALL ]] || fail "npm pack did not produce $TARBALL"
 echo "  $TARBALL_NAME ($(du -k "$TARBALL" | cut -f1) KiB)"
@@ -189,7 +195,7 @@ pending="$(npm install-scripts ls --json | node -e '
   let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
     const rows = JSON.parse(s).allowScripts ?? [];
     console.log(rows.flatMap((r) => r.changes.filter((c) => c.change === "pending").map((c) => c.key)).join(" "));
-  });')"
+  });')" || fail "npm install-scripts ls failed"
 [[ -z $pending ]] ||
   fail "npm skipped install scripts of: $pending (allow them in package.json \"allowScripts\", which the consumer copies)"
 
@@ -247,7 +253,11 @@ EOF
       ;;
   esac
   "${CJS_NODE[@]}" "probe-$i.cjs" || fail "CJS consumer of $spec failed"
-  printf '  %-24s esm ok, cjs ok\n' "$spec"
+  if [[ ${T_FORMATS[$subpath]} == esm ]]; then
+    printf '  %-24s esm ok, cjs ok (ESM-only: import() works, require() refused)\n' "$spec"
+  else
+    printf '  %-24s esm ok, cjs ok\n' "$spec"
+  fi
   i=$((i + 1))
 done
 
@@ -347,6 +357,22 @@ cat smoke-body.js >>smoke-cjs.cjs
 node smoke-esm.mjs || fail "ESM smoke run failed"
 "${CJS_NODE[@]}" smoke-cjs.cjs || fail "CJS smoke run failed"
 
+if is_exported ./testing; then
+  log "runtime: $PKG_NAME/testing under vitest (contract suites on the memory and SQLite stores)"
+  # Also proves gatehouse/testing drives the consumer's own vitest (one instance, not a copy).
+  mkdir contract
+  cat >contract/store.test.mjs <<EOF
+import { createMemoryStore } from '$PKG_NAME';
+import { createSqliteStore } from '$PKG_NAME/sqlite';
+import { describeStoreContract } from '$PKG_NAME/testing';
+
+describeStoreContract('memory store', () => createMemoryStore());
+describeStoreContract('sqlite store', () => createSqliteStore());
+EOF
+  ./node_modules/.bin/vitest run --root . contract/ || fail "the contract suites from $PKG_NAME/testing failed under vitest"
+  contract_ran=" vitest contract suites ok;"
+fi
+
 # ---------------------------------------------------------------------------------------------
 # 6. Types: tsc --noEmit against the published declarations, as ESM (.mts) and CJS (.cts).
 # ---------------------------------------------------------------------------------------------
@@ -441,4 +467,4 @@ summary="${#CODE_SUBPATHS[@]} subpaths x (esm, cjs, types) ok"
 [[ ${#ESM_ONLY[@]} -eq 0 ]] || summary+=" (ESM-only: ${ESM_ONLY[*]})"
 [[ ${#JSON_SUBPATHS[@]} -eq 0 ]] || summary+=", ${JSON_SUBPATHS[*]} ok"
 echo
-echo "package check: $PKG_NAME@$PKG_VERSION $summary; smoke esm+cjs ok; publint --strict ok; attw node16 ok ($((SECONDS - started))s)"
+echo "package check: $PKG_NAME@$PKG_VERSION $summary; smoke esm+cjs ok;${contract_ran:-} publint --strict ok; attw ok ($((SECONDS - started))s)"

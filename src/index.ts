@@ -9,6 +9,7 @@
  */
 
 export * from './account/index.js';
+export { eventRecord, type PinoLikeLogger, subscribeJsonLines } from './audit/json-lines.js';
 export * from './auth/index.js';
 export { configSchema, type GatehouseConfig, parseConfig, type ResolvedConfig } from './config.js';
 export * from './defense/index.js';
@@ -37,4 +38,3 @@ export {
 } from './storage/memory.js';
 export * from './storage/types.js';
 export * from './token/index.js';
-export { eventRecord, type PinoLikeLogger, subscribeJsonLines } from './audit/json-lines.js';

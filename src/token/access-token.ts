@@ -205,8 +205,6 @@ export function checkClaims(
   now: Date,
 ): AccessTokenClaims {
   const { sub, jti, iat, exp, nbf, iss, aud, role, scope, client_id: clientId } = payload;
-  const nowSeconds = Math.floor(now.getTime() / 1000);
-  const tolerance = settings.clockTolerance;
   const audienceOk =
     aud === settings.audience ||
     (Array.isArray(aud) && aud.every((a) => typeof a === 'string') && aud.includes(settings.audience));
