@@ -14,8 +14,15 @@ export interface RequestContext {
   readonly userAgent?: string | null;
 }
 
-/** How a user proved who they are. */
-export type AuthenticationFactor = 'password' | 'basic';
+/**
+ * How a user proved who they are: `password` (a login without a second factor), `basic` (HTTP
+ * Basic), or, for a login completed with a second factor after the password, `totp` or
+ * `backup_code`.
+ */
+export type AuthenticationFactor = 'password' | 'basic' | 'totp' | 'backup_code';
+
+/** A second factor a login challenge can be answered with. */
+export type MfaMethod = 'totp' | 'backup_code';
 
 /** Fields every event carries. */
 interface BaseEvent {
@@ -43,7 +50,9 @@ export interface SecurityEventMap {
       | 'wrong_password'
       | 'account_disabled'
       | 'account_locked'
-      | 'no_password';
+      | 'no_password'
+      /** HTTP Basic for an account with a second factor: a password alone is not enough. */
+      | 'mfa_required';
   };
   'password.rehashed': { readonly userId: string; readonly from: 'argon2' | 'bcrypt' | 'scrypt' | 'unknown' };
   'password.changed': { readonly userId: string; readonly revokedTokens: number };
@@ -51,7 +60,15 @@ export interface SecurityEventMap {
   'token.revoked': {
     readonly userId: string | null;
     readonly scope: 'token' | 'family' | 'user';
-    readonly reason: 'logout' | 'logout_all' | 'password_changed' | 'account_disabled' | 'admin' | 'reuse';
+    readonly reason:
+      | 'logout'
+      | 'logout_all'
+      | 'password_changed'
+      | 'account_disabled'
+      | 'admin'
+      | 'reuse'
+      /** A second factor was enabled, disabled or its backup codes replaced (RV-04). */
+      | 'mfa_changed';
     readonly count: number;
   };
   'refresh.reused': { readonly userId: string; readonly familyId: string };
@@ -73,6 +90,36 @@ export interface SecurityEventMap {
   'password.reset_requested': { readonly userId: string | null };
   'password.reset': { readonly userId: string; readonly revokedTokens: number };
   'account.enabled': { readonly userId: string };
+  /** TOTP enrolment started: a pending secret was stored (not active until confirmed). */
+  'mfa.enrolment_started': { readonly userId: string };
+  /** A second factor became active (enrolment confirmed); other sessions were revoked. */
+  'mfa.enabled': { readonly userId: string; readonly method: 'totp'; readonly revokedTokens: number };
+  /** The second factor and backup codes were removed; other sessions were revoked. */
+  'mfa.disabled': {
+    readonly userId: string;
+    /** `user`: self-service with the password; `admin`: `gatehouse.mfa.resetForUser`. */
+    readonly by: 'user' | 'admin';
+    readonly revokedTokens: number;
+  };
+  /** A new set of backup codes replaced the old one. */
+  'mfa.backup_codes_regenerated': { readonly userId: string; readonly revokedTokens: number };
+  /** A password was right and the account has a second factor: a challenge was issued, no tokens. */
+  'mfa.challenged': { readonly userId: string };
+  /** A second-factor check at login failed (RL-07). Counts toward the account lockout. */
+  'mfa.failed': {
+    readonly userId: string;
+    readonly method: MfaMethod;
+    readonly reason: 'wrong_code' | 'replayed' | 'not_enrolled' | 'account_locked';
+    /** Consecutive second-factor failures of this user, this one included. */
+    readonly consecutiveFailures: number;
+  };
+  /**
+   * A correct password followed by repeated failed second-factor attempts (RL-07): the password is
+   * probably known to someone else. The owner is mailed a security notice when a mailer is set.
+   */
+  'mfa.suspicious': { readonly userId: string; readonly consecutiveFailures: number };
+  /** A backup code was used to complete a login. */
+  'mfa.backup_code_used': { readonly userId: string; readonly remaining: number };
 }
 
 /** Every event type name. */

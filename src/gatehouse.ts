@@ -12,6 +12,7 @@ import { LockoutService } from './defense/lockout.js';
 import { RateLimiter } from './defense/rate-limiter.js';
 import { ConfigError } from './errors.js';
 import { SecurityEvents } from './events.js';
+import { MfaService } from './mfa/mfa-service.js';
 import { PasswordService } from './password/index.js';
 import type { Store } from './storage/types.js';
 import { loadKeySet } from './token/keys.js';
@@ -23,6 +24,8 @@ export interface Gatehouse {
   readonly auth: AuthService;
   /** Account lifecycle: email verification, password reset, email change, deletion, unlock. */
   readonly account: AccountService;
+  /** Second factors: TOTP enrolment, backup codes, completing a login that answered `mfa_required`. */
+  readonly mfa: MfaService;
   /** Token issue, verification, rotation and revocation. */
   readonly tokens: TokenService;
   /** Password hashing, verification and policy. */
@@ -115,6 +118,27 @@ export function createGatehouse(input: GatehouseConfig): Gatehouse {
   });
   const lockout = new LockoutService(config.store, config.lockout, clock, events);
   const limiter = new RateLimiter(config.store.counters, clock);
+  const account = new AccountService({
+    store: config.store,
+    passwords,
+    tokens,
+    lockout,
+    limiter,
+    events,
+    clock,
+    config,
+  });
+  const mfa = new MfaService({
+    store: config.store,
+    passwords,
+    tokens,
+    lockout,
+    limiter,
+    events,
+    clock,
+    oneTimeTokens: account.oneTimeTokens,
+    config,
+  });
   const auth = new AuthService({
     lockout,
     limiter,
@@ -126,16 +150,7 @@ export function createGatehouse(input: GatehouseConfig): Gatehouse {
     clock,
     usernames: config.users.usernames,
     requireVerifiedEmail: config.account.emailVerification === 'required',
-  });
-  const account = new AccountService({
-    store: config.store,
-    passwords,
-    tokens,
-    lockout,
-    limiter,
-    events,
-    clock,
-    config,
+    mfa,
   });
   auth.onRegistered = (userId, context) => {
     if (config.account.emailVerification === 'off' || !config.mail.mailer) return;
@@ -153,6 +168,7 @@ export function createGatehouse(input: GatehouseConfig): Gatehouse {
   return {
     auth,
     account,
+    mfa,
     tokens,
     passwords,
     lockout,

@@ -20,10 +20,13 @@ it('runs the README quick start', async () => {
       email: 'ada@example.com',
       password: 'correct horse battery staple',
     });
-    const { accessToken, refreshToken, expiresIn } = await gatehouse.auth.login({
+    // An account with a second factor gets { status: 'mfa_required', challenge } and no tokens.
+    const login = await gatehouse.auth.login({
       identifier: 'ada@example.com',
       password: 'correct horse battery staple',
     });
+    if (login.status !== 'authenticated') throw new Error('complete it with gatehouse.mfa.completeLogin');
+    const { accessToken, refreshToken, expiresIn } = login;
     expect(expiresIn).toBe(900);
     expect((await gatehouse.auth.getCurrentUser(accessToken)).id).toBe(user.id);
     const next = await gatehouse.auth.refresh(refreshToken);

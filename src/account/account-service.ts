@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { canonicalEmail, emailIssues } from '../auth/identity.js';
 import type { ResolvedConfig } from '../config.js';
 import type { LockoutService } from '../defense/lockout.js';
@@ -13,6 +14,8 @@ import {
   InvalidCredentialsError,
   MailNotConfiguredError,
   NotFoundError,
+  OneTimeTokenError,
+  RateLimitedError,
   ReauthenticationRequiredError,
   StoreUnavailableError,
   ValidationError,
@@ -28,6 +31,26 @@ import type { PasswordService } from '../password/index.js';
 import type { Store, UserRecord } from '../storage/types.js';
 import type { TokenService } from '../token/token-service.js';
 import { OneTimeTokens } from './one-time-tokens.js';
+
+/**
+ * A fingerprint of the user's current password hash. Reset and email-change tokens carry the one
+ * of the moment they were issued and are refused once the password has changed (EV-04: a password
+ * change voids outstanding reset tokens; a stolen password cannot complete an email change after
+ * the owner reset it), whichever flow changed it. A rehash on login also changes it.
+ */
+function passwordFingerprint(passwordHash: string | null): string {
+  return createHash('sha256')
+    .update('gatehouse password fingerprint\0', 'utf8')
+    .update(passwordHash ?? '', 'utf8')
+    .digest('base64url');
+}
+
+function sameFingerprint(stored: unknown, user: UserRecord): boolean {
+  if (typeof stored !== 'string') return false;
+  const a = Buffer.from(stored, 'utf8');
+  const b = Buffer.from(passwordFingerprint(user.passwordHash), 'utf8');
+  return a.length === b.length && timingSafeEqual(a, b);
+}
 
 /** Options of {@link AccountService}, built by `createGatehouse`. */
 export interface AccountServiceOptions {
@@ -69,10 +92,17 @@ export class AccountService {
     }
   }
 
+  /**
+   * The link of an emailed token: `account.baseUrl` (never a request's Host) with the configured
+   * path appended to its own path, so an app served under a prefix (`https://x.example/app`) keeps it.
+   */
   #link(path: string, token: string): string {
     const { baseUrl } = this.#o.config.account;
     if (!baseUrl) throw new MailNotConfiguredError();
-    const url = new URL(path, baseUrl);
+    const url = new URL(baseUrl);
+    url.pathname = `${url.pathname.replace(/\/+$/, '')}${path}`;
+    url.search = '';
+    url.hash = '';
     url.searchParams.set('token', token);
     return url.href;
   }
@@ -88,8 +118,13 @@ export class AccountService {
   #sendInBackground(to: string, content: () => MailContent): void {
     const { mailer } = this.#o.config.mail;
     if (!mailer) return;
+    this.#inBackground(() => mailer.send({ to, ...content() }));
+  }
+
+  /** Runs `task` after the caller got its answer; its errors go to `onMailError`. */
+  #inBackground(task: () => Promise<void>): void {
     void Promise.resolve()
-      .then(() => mailer.send({ to, ...content() }))
+      .then(task)
       .catch((error) => (this.#o.onMailError ?? ((e) => console.error('gatehouse: mail failed', e)))(error));
   }
 
@@ -102,6 +137,7 @@ export class AccountService {
    * earlier one. Rate limited per account. Goes to the stored address.
    */
   async requestEmailVerification(userId: string, context?: RequestContext): Promise<void> {
+    if (this.#o.config.account.emailVerification === 'off') return;
     const user = await this.#store(() => this.#o.store.users.findById(userId));
     if (!user?.isActive || user.emailVerifiedAt !== null) return;
     await this.#o.limiter.hit(
@@ -121,15 +157,19 @@ export class AccountService {
 
   /**
    * Resend by email address: answers the same whether or not an account exists (the mail, if
-   * any, goes out in the background).
+   * any, goes out in the background). Over the per-account limit nothing is sent, silently.
    */
   async resendEmailVerification(email: unknown, context?: RequestContext): Promise<void> {
-    if (emailIssues(email).length > 0) return;
+    if (this.#o.config.account.emailVerification === 'off' || emailIssues(email).length > 0) return;
     const user = await this.#store(() => this.#o.store.users.findByEmail(canonicalEmail(email as string)));
     if (!user) return;
-    void this.requestEmailVerification(user.id, context).catch((error) =>
-      (this.#o.onMailError ?? ((e) => console.error('gatehouse: mail failed', e)))(error),
-    );
+    this.#inBackground(async () => {
+      try {
+        await this.requestEmailVerification(user.id, context);
+      } catch (error) {
+        if (!(error instanceof RateLimitedError)) throw error;
+      }
+    });
   }
 
   /** Confirms an email address with a verification token (single use, purpose-bound). */
@@ -145,9 +185,11 @@ export class AccountService {
   }
 
   /**
-   * Starts a password reset. Always resolves the same way whether or not the account exists; no
-   * account state changes (the old password keeps working until a reset is confirmed). Rate
-   * limited per client IP and per account; never counts toward lockout.
+   * Starts a password reset. Always resolves the same way whether or not the account exists: the
+   * per-account work (limit, token, mail) happens after the answer, so timing does not tell
+   * either. No account state changes (the old password keeps working until a reset is
+   * confirmed). Rate limited per client IP and per account; never counts toward lockout. The
+   * token is bound to the current password: any password change voids it.
    */
   async requestPasswordReset(email: unknown, context?: RequestContext): Promise<void> {
     if (!this.#o.config.mail.mailer) throw new MailNotConfiguredError();
@@ -156,17 +198,23 @@ export class AccountService {
     const user = await this.#store(() => this.#o.store.users.findByEmail(canonicalEmail(email as string)));
     this.#o.events.emit('password.reset_requested', context, this.#o.clock(), { userId: user?.id ?? null });
     if (!user?.isActive) return;
-    try {
-      await this.#o.limiter.hit('reset-user', user.id, this.#o.config.rateLimits.passwordResetPerAccount);
-    } catch {
-      return; // Over the per-account limit: answer as usual, send nothing.
-    }
-    const ttl = this.#o.config.account.passwordResetTtl;
-    const token = await this.#oneTime.issue('password_reset', user.id, ttl, {});
-    const link = this.#link(this.#o.config.account.paths.passwordReset, token);
-    this.#sendInBackground(user.email, () =>
-      this.#templates.passwordReset({ appName: this.#appName, link, expiresInMinutes: ttl / 60 }),
-    );
+    this.#inBackground(async () => {
+      try {
+        await this.#o.limiter.hit('reset-user', user.id, this.#o.config.rateLimits.passwordResetPerAccount);
+      } catch (error) {
+        if (error instanceof RateLimitedError) return; // Over the per-account limit: send nothing.
+        throw error;
+      }
+      const ttl = this.#o.config.account.passwordResetTtl;
+      const token = await this.#oneTime.issue('password_reset', user.id, ttl, {
+        password: passwordFingerprint(user.passwordHash),
+      });
+      const link = this.#link(this.#o.config.account.paths.passwordReset, token);
+      await this.#send(
+        user.email,
+        this.#templates.passwordReset({ appName: this.#appName, link, expiresInMinutes: ttl / 60 }),
+      );
+    });
   }
 
   /**
@@ -175,9 +223,14 @@ export class AccountService {
    * lifts a lockout, and notifies the owner. It does not log the user in and does not touch MFA.
    */
   async confirmPasswordReset(token: unknown, newPassword: unknown, context?: RequestContext): Promise<void> {
-    const { userId } = await this.#oneTime.peek('password_reset', token);
+    const { userId, data } = await this.#oneTime.peek<{ password?: string }>('password_reset', token);
     const user = await this.#store(() => this.#o.store.users.findById(userId));
     if (!user?.isActive) throw new NotFoundError('User');
+    // The password changed since the link was sent: the link is void.
+    if (!sameFingerprint(data?.password, user)) {
+      await this.#oneTime.revoke('password_reset', userId);
+      throw new OneTimeTokenError();
+    }
     this.#o.passwords.assertValid(newPassword as string, { email: user.email, username: user.username });
     await this.#oneTime.redeem('password_reset', token);
     const passwordHash = await this.#o.passwords.hash(newPassword as string);
@@ -188,15 +241,45 @@ export class AccountService {
     await this.#o.lockout.unlock(userId, 'password_reset', context);
     const now = this.#o.clock();
     this.#o.events.emit('password.reset', context, now, { userId, revokedTokens: revoked });
+    this.#o.events.emit('token.revoked', context, now, {
+      userId,
+      scope: 'user',
+      reason: 'password_changed',
+      count: revoked,
+    });
     this.#sendInBackground(user.email, () =>
       this.#templates.passwordChanged({ appName: this.#appName, at: now }),
     );
   }
 
-  async #reauthenticate(user: UserRecord, password: unknown): Promise<void> {
-    if (typeof password !== 'string' || !user.passwordHash) throw new ReauthenticationRequiredError();
-    const { ok } = await this.#o.passwords.verify(password, user.passwordHash);
-    if (!ok) throw new ReauthenticationRequiredError();
+  /**
+   * Checks the current password of a signed-in user before a sensitive change. It is a password
+   * check like a login (LG-06): the per-IP failure throttle applies, a wrong password counts
+   * toward the account lockout and emits `login.failed`, and a locked account is refused even
+   * with the right password. A missing password is refused without counting.
+   */
+  async #reauthenticate(user: UserRecord, password: unknown, context?: RequestContext): Promise<void> {
+    if (typeof password !== 'string') throw new ReauthenticationRequiredError();
+    const ip = context?.ip;
+    const ipLimit = this.#o.config.rateLimits.loginFailuresPerIp;
+    await this.#o.limiter.check('login-failures-ip', ip, ipLimit);
+    const lock = await this.#o.lockout.state(user.id);
+    let ok = false;
+    if (user.passwordHash) ({ ok } = await this.#o.passwords.verify(password, user.passwordHash));
+    else await this.#o.passwords.dummyVerify(password);
+    if (ok && !lock.locked) {
+      await this.#o.lockout.recordSuccess(user.id);
+      return;
+    }
+    if (!lock.locked && user.passwordHash) await this.#o.lockout.recordFailure(user.id, context);
+    await this.#o.limiter.record('login-failures-ip', ip, ipLimit);
+    const reason = lock.locked ? 'account_locked' : user.passwordHash ? 'wrong_password' : 'no_password';
+    this.#o.events.emit('login.failed', context, this.#o.clock(), {
+      userId: user.id,
+      factor: 'password',
+      reason,
+    });
+    throw new ReauthenticationRequiredError();
   }
 
   /**
@@ -210,14 +293,18 @@ export class AccountService {
   ): Promise<void> {
     const user = await this.#store(() => this.#o.store.users.findById(userId));
     if (!user?.isActive) throw new NotFoundError('User');
-    await this.#reauthenticate(user, input.currentPassword);
+    await this.#reauthenticate(user, input.currentPassword, context);
     const issues = emailIssues(input.newEmail, 'newEmail');
     if (issues.length > 0) throw new ValidationError(issues);
     const newEmail = canonicalEmail(input.newEmail as string);
     if (await this.#store(() => this.#o.store.users.findByEmail(newEmail)))
       throw new AlreadyRegisteredError();
     const ttl = this.#o.config.account.emailChangeTtl;
-    const token = await this.#oneTime.issue('email_change', user.id, ttl, { newEmail, oldEmail: user.email });
+    const token = await this.#oneTime.issue('email_change', user.id, ttl, {
+      newEmail,
+      oldEmail: user.email,
+      password: passwordFingerprint(user.passwordHash),
+    });
     const link = this.#link(this.#o.config.account.paths.confirmEmailChange, token);
     await this.#send(
       newEmail,
@@ -228,15 +315,32 @@ export class AccountService {
         newEmail,
       }),
     );
-    this.#o.events.emit('email.change_requested', context, this.#o.clock(), { userId });
+    const now = this.#o.clock();
+    this.#o.events.emit('email.change_requested', context, now, { userId });
+    // Tell the current address right away, so its owner can react before the link is used.
+    this.#sendInBackground(user.email, () =>
+      this.#templates.securityNotice({
+        appName: this.#appName,
+        event: 'Email change requested',
+        at: now,
+        ...(context?.ip ? { ipAddress: context.ip } : {}),
+        ...(context?.userAgent ? { userAgent: context.userAgent } : {}),
+      }),
+    );
   }
 
-  /** Confirms an email change with the link's token: the new address becomes the verified email. */
+  /**
+   * Confirms an email change with the link's token: the new address becomes the verified email.
+   * A password change (or reset) since the request voids the token.
+   */
   async confirmEmailChange(token: unknown, context?: RequestContext): Promise<void> {
-    const { userId, data } = await this.#oneTime.redeem<{ newEmail: string; oldEmail: string }>(
-      'email_change',
-      token,
-    );
+    const { userId, data } = await this.#oneTime.redeem<{
+      newEmail: string;
+      oldEmail: string;
+      password?: string;
+    }>('email_change', token);
+    const user = await this.#store(() => this.#o.store.users.findById(userId));
+    if (!user?.isActive || !sameFingerprint(data.password, user)) throw new OneTimeTokenError();
     const now = this.#o.clock();
     const updated = await this.#store(() =>
       this.#o.store.users.update(userId, { email: data.newEmail, emailVerifiedAt: now }, now),
@@ -262,9 +366,10 @@ export class AccountService {
     if (!user) throw new NotFoundError('User');
     if (options.requirePassword || options.currentPassword !== undefined) {
       try {
-        await this.#reauthenticate(user, options.currentPassword);
-      } catch {
-        throw new InvalidCredentialsError();
+        await this.#reauthenticate(user, options.currentPassword, context);
+      } catch (error) {
+        if (error instanceof ReauthenticationRequiredError) throw new InvalidCredentialsError();
+        throw error;
       }
     }
     const { store } = this.#o;

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { OneTimeTokenError, StoreUnavailableError } from '../errors.js';
 import type { StateStore } from '../storage/types.js';
 
@@ -21,6 +21,11 @@ export interface RedeemedToken<T> {
 
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 const hash = (token: string): string => createHash('sha256').update(token, 'utf8').digest('base64url');
+const safeEqual = (a: string, b: string): boolean => {
+  const x = Buffer.from(a, 'utf8');
+  const y = Buffer.from(b, 'utf8');
+  return x.length === y.length && timingSafeEqual(x, y);
+};
 
 /** Issues and redeems one-time tokens on a {@link StateStore}. */
 export class OneTimeTokens {
@@ -42,45 +47,66 @@ export class OneTimeTokens {
 
   /**
    * Issues a token for `userId` and `purpose`, valid for `ttlSeconds`. Any earlier token of the
-   * same user and purpose stops working (a new request replaces older ones).
+   * same user and purpose stops working (a new request replaces older ones): the user's index
+   * entry names the one live token, and a token it does not name is refused, so even of two
+   * concurrent issues only the one written last works.
    */
   async issue<T>(purpose: OneTimeTokenPurpose, userId: string, ttlSeconds: number, data: T): Promise<string> {
     const token = randomBytes(32).toString('base64url');
+    const tokenHash = hash(token);
     const expiresAt = new Date(this.#clock().getTime() + ttlSeconds * 1000);
-    const indexKey = `ott:${purpose}:user:${userId}`;
+    const indexKey = OneTimeTokens.#indexKey(purpose, userId);
     await this.#store(async () => {
       const previous = await this.#state.get(indexKey, this.#clock());
       if (previous !== null) await this.#state.delete(`ott:${purpose}:${previous}`);
-      await this.#state.set(`ott:${purpose}:${hash(token)}`, JSON.stringify({ userId, data }), expiresAt);
-      await this.#state.set(indexKey, hash(token), expiresAt);
+      await this.#state.set(`ott:${purpose}:${tokenHash}`, JSON.stringify({ userId, data }), expiresAt);
+      await this.#state.set(indexKey, tokenHash, expiresAt);
     });
     return token;
+  }
+
+  static #indexKey(purpose: OneTimeTokenPurpose, userId: string): string {
+    return `ott:${purpose}:user:${userId}`;
+  }
+
+  /** Whether `tokenHash` is the user's current token of this purpose (not replaced or revoked). */
+  async #isCurrent(purpose: OneTimeTokenPurpose, userId: string, tokenHash: string): Promise<boolean> {
+    const current = await this.#store(() =>
+      this.#state.get(OneTimeTokens.#indexKey(purpose, userId), this.#clock()),
+    );
+    return current !== null && safeEqual(current, tokenHash);
   }
 
   /** Looks at a token without using it; throws {@link OneTimeTokenError} when it is not valid. */
   async peek<T>(purpose: OneTimeTokenPurpose, token: unknown): Promise<RedeemedToken<T>> {
     if (typeof token !== 'string' || !TOKEN_SHAPE.test(token)) throw new OneTimeTokenError();
-    const raw = await this.#store(() => this.#state.get(`ott:${purpose}:${hash(token)}`, this.#clock()));
+    const tokenHash = hash(token);
+    const raw = await this.#store(() => this.#state.get(`ott:${purpose}:${tokenHash}`, this.#clock()));
     if (raw === null) throw new OneTimeTokenError();
-    return JSON.parse(raw) as RedeemedToken<T>;
+    const found = JSON.parse(raw) as RedeemedToken<T>;
+    if (!(await this.#isCurrent(purpose, found.userId, tokenHash))) throw new OneTimeTokenError();
+    return found;
   }
 
   /**
    * Redeems a token: atomically takes it, so of concurrent redemptions exactly one succeeds.
-   * Unknown, used, expired or other-purpose tokens throw {@link OneTimeTokenError}.
+   * Unknown, used, expired, replaced or other-purpose tokens throw {@link OneTimeTokenError}.
    */
   async redeem<T>(purpose: OneTimeTokenPurpose, token: unknown): Promise<RedeemedToken<T>> {
     if (typeof token !== 'string' || !TOKEN_SHAPE.test(token)) throw new OneTimeTokenError();
-    const raw = await this.#store(() => this.#state.take(`ott:${purpose}:${hash(token)}`, this.#clock()));
+    const tokenHash = hash(token);
+    const raw = await this.#store(() => this.#state.take(`ott:${purpose}:${tokenHash}`, this.#clock()));
     if (raw === null) throw new OneTimeTokenError();
     const redeemed = JSON.parse(raw) as RedeemedToken<T>;
-    await this.#store(() => this.#state.delete(`ott:${purpose}:user:${redeemed.userId}`));
+    if (!(await this.#isCurrent(purpose, redeemed.userId, tokenHash))) throw new OneTimeTokenError();
+    // The index entry is left to expire with the token: deleting it here could void a token
+    // issued concurrently, and it names a token that no longer exists.
     return redeemed;
   }
 
   /** Voids the user's outstanding token of this purpose, if any. */
   async revoke(purpose: OneTimeTokenPurpose, userId: string): Promise<void> {
-    const indexKey = `ott:${purpose}:user:${userId}`;
+    const indexKey = OneTimeTokens.#indexKey(purpose, userId);
     await this.#store(async () => {
       const previous = await this.#state.take(indexKey, this.#clock());
       if (previous !== null) await this.#state.delete(`ott:${purpose}:${previous}`);

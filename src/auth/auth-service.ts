@@ -15,21 +15,22 @@ import {
   InputTooLargeError,
   InvalidCredentialsError,
   InvalidGrantError,
-  isAuthError,
-  NotFoundError,
   PasswordChangeRequiredError,
-  StoreUnavailableError,
   TokenRevokedError,
   ValidationError,
   WeakPasswordError,
 } from '../errors.js';
 import type { AuthenticationFactor, RequestContext, SecurityEvents } from '../events.js';
 import type { PasswordService } from '../password/index.js';
-import { DEFAULT_ROLE, type UserPatch, type UserRecord, type UserRepository } from '../storage/types.js';
+import { DEFAULT_ROLE, type UserRecord, type UserRepository } from '../storage/types.js';
 import type { AccessTokenClaims } from '../token/access-token.js';
 import type { IssuedTokens, TokenService } from '../token/token-service.js';
 import { canonicalEmail, canonicalUsername, emailIssues, usernameIssues } from './identity.js';
+import type { LoginResult, LoginSecondFactor } from './login-result.js';
 import { type PublicUser, toPublicUser } from './public-user.js';
+import { checkPasswordSize, SessionFlows, storeCall } from './session-flows.js';
+
+export type { AuthenticatedLogin, LoginResult, LoginSecondFactor, MfaRequiredLogin } from './login-result.js';
 
 /** Options of {@link AuthService}, normally built by `createGatehouse`. */
 export interface AuthServiceOptions {
@@ -51,6 +52,8 @@ export interface AuthServiceOptions {
     readonly registerPerIp: RateLimit;
     readonly refreshPerIp: RateLimit;
   };
+  /** Second factors: login answers with a challenge instead of tokens for users who have one. */
+  readonly mfa: LoginSecondFactor;
 }
 
 /** Input of {@link AuthService.register}. Unknown fields (e.g. `role`) are ignored, never stored. */
@@ -66,11 +69,6 @@ export interface LoginInput {
   readonly password: string;
 }
 
-/** A successful login: the tokens and the public view of the user. */
-export interface LoginResult extends IssuedTokens {
-  readonly user: PublicUser;
-}
-
 /** An authenticated request's principal: the user and the verified token. */
 export interface AuthenticatedUser {
   readonly user: PublicUser;
@@ -84,7 +82,8 @@ type LoginFailureReason =
   | 'wrong_password'
   | 'account_disabled'
   | 'account_locked'
-  | 'no_password';
+  | 'no_password'
+  | 'mfa_required';
 
 /** Longest identifier looked up at login; longer ones are refused before touching the store. */
 const MAX_IDENTIFIER_LENGTH = 320;
@@ -92,28 +91,13 @@ const MAX_IDENTIFIER_LENGTH = 320;
 /** The account flows. */
 export class AuthService {
   readonly #o: AuthServiceOptions;
+  readonly #sessions: SessionFlows;
   /** Called after a registration is stored (createGatehouse mails the verification link here). */
   onRegistered: ((userId: string, context: RequestContext | undefined) => void) | undefined;
 
   constructor(options: AuthServiceOptions) {
     this.#o = options;
-  }
-
-  async #store<T>(operation: () => Promise<T>): Promise<T> {
-    try {
-      return await operation();
-    } catch (error) {
-      if (isAuthError(error)) throw error;
-      throw new StoreUnavailableError({ cause: error });
-    }
-  }
-
-  #checkPasswordSize(password: unknown, field = 'password'): asserts password is string {
-    if (typeof password !== 'string') {
-      throw new ValidationError([{ field, rule: 'invalid_type', message: 'Password must be a string' }]);
-    }
-    if (Buffer.byteLength(password, 'utf8') > this.#o.passwords.policy.maxBytes)
-      throw new InputTooLargeError(field);
+    this.#sessions = new SessionFlows(options);
   }
 
   /**
@@ -125,7 +109,7 @@ export class AuthService {
   async register(input: RegisterInput, context?: RequestContext): Promise<PublicUser> {
     const raw = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
     await this.#o.limiter.hit('register-ip', context?.ip, this.#o.rateLimits.registerPerIp);
-    this.#checkPasswordSize(raw.password);
+    checkPasswordSize(this.#o.passwords, raw.password);
     const issues: FieldIssue[] = [...emailIssues(raw.email)];
     const wantsUsername = raw.username !== undefined && raw.username !== null && raw.username !== '';
     if (this.#o.usernames === 'required' && !wantsUsername) {
@@ -144,7 +128,7 @@ export class AuthService {
 
     const passwordHash = await this.#o.passwords.hash(raw.password);
     const now = this.#o.clock();
-    const user = await this.#store(() =>
+    const user = await storeCall(() =>
       this.#o.users.create({
         id: randomUUID(),
         email: email as string,
@@ -166,10 +150,10 @@ export class AuthService {
   async #findByIdentifier(identifier: string): Promise<UserRecord | null> {
     if (identifier.includes('@')) {
       if (emailIssues(identifier).length > 0) return null;
-      return this.#store(() => this.#o.users.findByEmail(canonicalEmail(identifier)));
+      return storeCall(() => this.#o.users.findByEmail(canonicalEmail(identifier)));
     }
     if (this.#o.usernames === 'off' || usernameIssues(identifier).length > 0) return null;
-    return this.#store(() => this.#o.users.findByUsername(canonicalUsername(identifier)));
+    return storeCall(() => this.#o.users.findByUsername(canonicalUsername(identifier)));
   }
 
   /**
@@ -178,33 +162,52 @@ export class AuthService {
    * work (an unknown user costs a dummy argon2 verification). A legacy or outdated hash is
    * upgraded to current argon2id on success. A password marked compromised throws
    * {@link PasswordChangeRequiredError} instead of issuing tokens.
+   *
+   * For an account with a second factor the right password issues no tokens: the result is
+   * `{ status: 'mfa_required', challenge, expiresIn, methods }` (MF-07), and the login is completed
+   * with `gatehouse.mfa.completeLogin(challenge, { code } | { backupCode })`. Until then the
+   * account's lockout count is not reset, so failed second-factor attempts add up (MF-05).
+   * Otherwise the result is `{ status: 'authenticated', ...tokens, user }`.
    */
   async login(
     input: LoginInput,
     context?: RequestContext,
     options: { scope?: readonly string[] } = {},
   ): Promise<LoginResult> {
-    const user = await this.#checkCredentials(input, context, 'password');
+    const { user, secondFactor } = await this.#checkCredentials(input, context, 'password');
+    if (secondFactor) return this.#o.mfa.challengeLogin(user.id, context, options.scope ?? []);
     const tokens = await this.#o.tokens.issue({ id: user.id, role: user.role }, context, options);
     this.#o.events.emit('login.succeeded', context, this.#o.clock(), {
       userId: user.id,
       factor: 'password',
       familyId: tokens.familyId,
     });
-    return { ...tokens, user: toPublicUser(user) };
+    return { status: 'authenticated', ...tokens, user: toPublicUser(user) };
   }
 
   /**
    * Checks an identifier and password exactly as {@link AuthService.login} does (same uniform
    * failures, same hashing work, same rehash and events) without issuing tokens: for HTTP Basic
    * and other per-request password checks. Emits `login.succeeded` with `familyId: null`.
+   *
+   * An account with a second factor is refused here like a wrong password (`login.failed` with
+   * reason `mfa_required`): a password alone must not open it.
    */
   async verifyCredentials(
     input: LoginInput,
     context?: RequestContext,
     factor: AuthenticationFactor = 'basic',
   ): Promise<PublicUser> {
-    const user = await this.#checkCredentials(input, context, factor);
+    const { user, secondFactor } = await this.#checkCredentials(input, context, factor);
+    if (secondFactor) {
+      await this.#o.limiter.record('login-failures-ip', context?.ip, this.#o.rateLimits.loginFailuresPerIp);
+      this.#o.events.emit('login.failed', context, this.#o.clock(), {
+        userId: user.id,
+        factor,
+        reason: 'mfa_required',
+      });
+      throw new InvalidCredentialsError();
+    }
     this.#o.events.emit('login.succeeded', context, this.#o.clock(), {
       userId: user.id,
       factor,
@@ -213,11 +216,16 @@ export class AuthService {
     return toPublicUser(user);
   }
 
+  /**
+   * The password check shared by login and Basic. On success it resets the lockout count, except
+   * for an account with a second factor (`secondFactor: true`), whose count is reset only once
+   * the second factor succeeds.
+   */
   async #checkCredentials(
     input: LoginInput,
     context: RequestContext | undefined,
     factor: AuthenticationFactor,
-  ): Promise<UserRecord> {
+  ): Promise<{ user: UserRecord; secondFactor: boolean }> {
     const raw = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
     const { identifier, password } = raw;
     if (typeof identifier !== 'string') {
@@ -225,7 +233,7 @@ export class AuthService {
         { field: 'identifier', rule: 'invalid_type', message: 'Identifier must be a string' },
       ]);
     }
-    this.#checkPasswordSize(password);
+    checkPasswordSize(this.#o.passwords, password);
     if (identifier.length > MAX_IDENTIFIER_LENGTH) throw new InputTooLargeError('identifier');
     const ip = context?.ip;
     const ipLimit = this.#o.rateLimits.loginFailuresPerIp;
@@ -250,11 +258,12 @@ export class AuthService {
       return fail('wrong_password');
     }
     if (!user.isActive) return fail('account_disabled');
-    await this.#o.lockout.recordSuccess(user.id);
+    const secondFactor = await this.#o.mfa.isEnabled(user.id);
+    if (!secondFactor) await this.#o.lockout.recordSuccess(user.id);
     if (needsRehash) await this.#rehash(user, password, context);
     if (user.passwordChangeRequired) throw new PasswordChangeRequiredError();
     if (this.#o.requireVerifiedEmail && user.emailVerifiedAt === null) throw new EmailNotVerifiedError();
-    return user;
+    return { user, secondFactor };
   }
 
   async #rehash(user: UserRecord, password: string, context?: RequestContext): Promise<void> {
@@ -267,7 +276,7 @@ export class AuthService {
           ? 'scrypt'
           : 'unknown';
     const passwordHash = await this.#o.passwords.hash(password);
-    await this.#store(() => this.#o.users.update(user.id, { passwordHash }, this.#o.clock()));
+    await storeCall(() => this.#o.users.update(user.id, { passwordHash }, this.#o.clock()));
     this.#o.events.emit('password.rehashed', context, this.#o.clock(), { userId: user.id, from });
   }
 
@@ -277,7 +286,7 @@ export class AuthService {
    */
   async authenticate(accessToken: unknown): Promise<AuthenticatedUser> {
     const { claims, record } = await this.#o.tokens.verify(accessToken);
-    const user = await this.#store(() => this.#o.users.findById(claims.sub));
+    const user = await storeCall(() => this.#o.users.findById(claims.sub));
     if (!user) throw new TokenRevokedError();
     if (!user.isActive) throw new AccountDisabledError();
     return { user: toPublicUser(user), claims, familyId: record.familyId };
@@ -295,27 +304,13 @@ export class AuthService {
   }
 
   /** Revokes one session (token family) of a user, e.g. from a "where am I logged in" list. */
-  async revokeSession(familyId: string, userId: string, context?: RequestContext): Promise<number> {
-    const count = await this.#o.tokens.revokeFamily(familyId);
-    this.#o.events.emit('token.revoked', context, this.#o.clock(), {
-      userId,
-      scope: 'family',
-      reason: 'logout',
-      count,
-    });
-    return count;
+  revokeSession(familyId: string, userId: string, context?: RequestContext): Promise<number> {
+    return this.#sessions.revokeSession(familyId, userId, context);
   }
 
   /** Logs a user out everywhere: revokes every access and refresh token of the user. */
-  async logoutAll(userId: string, context?: RequestContext): Promise<number> {
-    const count = await this.#o.tokens.revokeAllForUser(userId);
-    this.#o.events.emit('token.revoked', context, this.#o.clock(), {
-      userId,
-      scope: 'user',
-      reason: 'logout_all',
-      count,
-    });
-    return count;
+  logoutAll(userId: string, context?: RequestContext): Promise<number> {
+    return this.#sessions.logoutAll(userId, context);
   }
 
   /**
@@ -332,7 +327,7 @@ export class AuthService {
     return this.#o.tokens.refresh(refreshToken, context, {
       ...options,
       authorize: async (record) => {
-        const user = await this.#store(() => this.#o.users.findById(record.userId));
+        const user = await storeCall(() => this.#o.users.findById(record.userId));
         if (!user?.isActive || user.passwordChangeRequired) throw new InvalidGrantError();
         return { id: user.id, role: user.role };
       },
@@ -344,63 +339,23 @@ export class AuthService {
    * nothing changed); the new one must pass the policy. Every other token of the user is revoked;
    * the family in `keepFamilyId` (the caller's own session) survives.
    */
-  async changePassword(
+  changePassword(
     userId: string,
     input: { currentPassword: string; newPassword: string },
     options: { keepFamilyId?: string } = {},
     context?: RequestContext,
   ): Promise<void> {
-    this.#checkPasswordSize(input?.currentPassword, 'currentPassword');
-    this.#checkPasswordSize(input?.newPassword, 'newPassword');
-    const user = await this.#store(() => this.#o.users.findById(userId));
-    if (!user?.isActive) throw new NotFoundError('User');
-    const current = user.passwordHash
-      ? await this.#o.passwords.verify(input.currentPassword, user.passwordHash)
-      : null;
-    if (!current?.ok) {
-      if (!user.passwordHash) await this.#o.passwords.dummyVerify(input.currentPassword);
-      throw new InvalidCredentialsError();
-    }
-    this.#o.passwords.assertValid(input.newPassword, { email: user.email, username: user.username });
-    const passwordHash = await this.#o.passwords.hash(input.newPassword);
-    await this.#update(userId, { passwordHash, passwordChangeRequired: false });
-    const revokedTokens = await this.#o.tokens.revokeAllForUser(userId, {
-      exceptFamilyId: options.keepFamilyId,
-    });
-    const now = this.#o.clock();
-    this.#o.events.emit('password.changed', context, now, { userId, revokedTokens });
-    this.#o.events.emit('token.revoked', context, now, {
-      userId,
-      scope: 'user',
-      reason: 'password_changed',
-      count: revokedTokens,
-    });
-  }
-
-  async #update(userId: string, patch: UserPatch): Promise<UserRecord> {
-    const updated = await this.#store(() => this.#o.users.update(userId, patch, this.#o.clock()));
-    if (!updated) throw new NotFoundError('User');
-    return updated;
+    return this.#sessions.changePassword(userId, input, options, context);
   }
 
   /** Disables an account and revokes all its tokens: no login, no refresh, no token use from now on. */
-  async disableAccount(userId: string, context?: RequestContext): Promise<void> {
-    await this.#update(userId, { isActive: false });
-    const count = await this.#o.tokens.revokeAllForUser(userId);
-    const now = this.#o.clock();
-    this.#o.events.emit('account.disabled', context, now, { userId });
-    this.#o.events.emit('token.revoked', context, now, {
-      userId,
-      scope: 'user',
-      reason: 'account_disabled',
-      count,
-    });
+  disableAccount(userId: string, context?: RequestContext): Promise<void> {
+    return this.#sessions.disableAccount(userId, context);
   }
 
   /** Re-enables a disabled account. Tokens revoked when it was disabled stay revoked. */
-  async enableAccount(userId: string, context?: RequestContext): Promise<void> {
-    await this.#update(userId, { isActive: true });
-    this.#o.events.emit('account.enabled', context, this.#o.clock(), { userId });
+  enableAccount(userId: string, context?: RequestContext): Promise<void> {
+    return this.#sessions.enableAccount(userId, context);
   }
 
   /**
@@ -408,14 +363,7 @@ export class AuthService {
    * all tokens are revoked and login refuses with {@link PasswordChangeRequiredError} until the
    * password is changed (through password reset).
    */
-  async markPasswordCompromised(userId: string, context?: RequestContext): Promise<void> {
-    await this.#update(userId, { passwordChangeRequired: true });
-    const count = await this.#o.tokens.revokeAllForUser(userId);
-    this.#o.events.emit('token.revoked', context, this.#o.clock(), {
-      userId,
-      scope: 'user',
-      reason: 'admin',
-      count,
-    });
+  markPasswordCompromised(userId: string, context?: RequestContext): Promise<void> {
+    return this.#sessions.markPasswordCompromised(userId, context);
   }
 }

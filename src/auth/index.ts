@@ -1,9 +1,12 @@
 export {
+  type AuthenticatedLogin,
   type AuthenticatedUser,
   AuthService,
   type AuthServiceOptions,
   type LoginInput,
   type LoginResult,
+  type LoginSecondFactor,
+  type MfaRequiredLogin,
   type RegisterInput,
 } from './auth-service.js';
 export {

@@ -24,7 +24,10 @@ export interface LockoutSettings {
   readonly backoffFactor: number;
   /** Longest temporary lock, seconds. */
   readonly maxLockDuration: number;
-  /** After this many locks (within a day of each other) the lock no longer expires; 0 = never. */
+  /**
+   * After this many locks in one window (from the first lock, `max(1 day, 2 × maxLockDuration)`)
+   * the lock no longer expires; 0 = never. The same window carries the back-off.
+   */
   readonly escalateAfter: number;
 }
 
@@ -106,17 +109,22 @@ export class LockoutService {
     await this.#store(() => this.#counters.reset(`lockout:fail:${userId}`));
   }
 
-  /** Lifts a lock (administrator, or a completed password reset) and forgets the back-off. */
+  /**
+   * Lifts a lock (administrator, or a completed password reset) and forgets the back-off. `true`
+   * (and an `account.unlocked` event) only when the account was locked at that moment: a lock that
+   * already ended does not count.
+   */
   async unlock(
     userId: string,
     reason: 'admin' | 'password_reset',
     context?: RequestContext,
   ): Promise<boolean> {
+    const { locked } = await this.state(userId);
     const existed = await this.#store(async () => {
-      const deleted = await this.#state.delete(`lock:${userId}`);
+      await this.#state.delete(`lock:${userId}`);
       await this.#counters.reset(`lockout:fail:${userId}`);
       await this.#counters.reset(`lockout:locks:${userId}`);
-      return deleted;
+      return locked;
     });
     if (existed) this.#events.emit('account.unlocked', context, this.#clock(), { userId, reason });
     return existed;

@@ -15,6 +15,8 @@
  * | `POST /verify-email`, `/verify-email/resend` | email verification |
  * | `POST /password-reset/request`, `/password-reset/confirm` | password reset |
  * | `POST /password/change`, `/email/change`, `/email/confirm`, `/account/delete` | account changes |
+ * | `POST /mfa/verify` | `{ challenge, code \| backup_code }`: completes a login that answered `mfa_required` |
+ * | `POST /mfa/totp/enroll`, `/mfa/totp/confirm`, `/mfa/totp/disable`, `/mfa/backup-codes` | second factors |
  *
  * @module
  */
@@ -23,6 +25,7 @@ import { accountRoutes } from './account-routes.js';
 import { BodyError } from './body.js';
 import { credentialsFromHeaders } from './credentials.js';
 import { HttpGuards } from './guards.js';
+import { mfaRoutes } from './mfa-routes.js';
 import { clientError, serverError, toResponse } from './responses.js';
 import { type Route, RouteKit } from './route-kit.js';
 import { sessionRoutes } from './session-routes.js';
@@ -46,7 +49,11 @@ export class AuthRoutes {
     this.#kit = new RouteKit(gatehouse, guards, (error) =>
       console.error('gatehouse: unexpected error in an auth route', error),
     );
-    for (const [path, method, route] of [...sessionRoutes(this.#kit), ...accountRoutes(this.#kit)]) {
+    for (const [path, method, route] of [
+      ...sessionRoutes(this.#kit),
+      ...accountRoutes(this.#kit),
+      ...mfaRoutes(this.#kit),
+    ]) {
       let methods = this.#routes.get(path);
       if (!methods) {
         methods = new Map();

@@ -47,11 +47,35 @@ export function sessionRoutes(kit: RouteKit): RouteTable {
         { identifier: identifier as string, password: body.password as string },
         input.context,
       );
+      // MF-07: a second factor is due; no token and no cookie until POST /mfa/verify.
+      if (result.status === 'mfa_required') {
+        return jsonResult(200, {
+          mfa_required: true,
+          challenge: result.challenge,
+          expires_in: result.expiresIn,
+          methods: result.methods,
+        });
+      }
       return kit.sessionResult(result, input, result.user);
     } catch (error) {
       return kit.flowError(error);
     }
   };
+
+  /**
+   * The password grant's answer for an account with a second factor: RFC 6749 §5.2 keeps the error
+   * code `invalid_grant` (the password alone is not a sufficient grant, and clients that know
+   * nothing of MFA treat it as a failed login), with `error_description: "mfa_required"` and the
+   * challenge as `mfa_token` (RFC 6749 §5.2 allows extra members). The client completes the login
+   * with POST /mfa/verify `{ challenge: mfa_token, code }`. No token is issued here.
+   */
+  const mfaRequiredGrant = (challenge: string, expiresIn: number): HttpResult =>
+    jsonResult(400, {
+      error: 'invalid_grant',
+      error_description: 'mfa_required',
+      mfa_token: challenge,
+      expires_in: expiresIn,
+    });
 
   const tokenEndpointFailure = (error: unknown): HttpResult => {
     const result = tokenEndpointErrorResult(error);
@@ -72,10 +96,11 @@ export function sessionRoutes(kit: RouteKit): RouteTable {
         }
         const allowedScopes = gatehouse.config.tokens.scopes;
         if (requested?.some((s) => !allowedScopes.includes(s))) return tokenEndpointError('invalid_scope');
-        const tokens = await gatehouse.auth.login({ identifier: username, password }, input.context, {
+        const result = await gatehouse.auth.login({ identifier: username, password }, input.context, {
           scope: requested ?? [],
         });
-        return jsonResult(200, oauthTokenBody(tokens));
+        if (result.status === 'mfa_required') return mfaRequiredGrant(result.challenge, result.expiresIn);
+        return jsonResult(200, oauthTokenBody(result));
       }
       if (grantType === 'refresh_token') {
         const refreshToken = stringField(body.refresh_token);

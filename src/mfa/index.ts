@@ -1,10 +1,12 @@
 /**
- * MFA primitives: TOTP (RFC 6238), encryption of TOTP secrets at rest, and backup codes. Pure
- * functions with no storage; the login and enrolment flows that store steps, secrets and hashes
- * build on them.
+ * MFA: the primitives — TOTP (RFC 6238), encryption of TOTP secrets at rest, backup codes, pure
+ * functions with no storage — and {@link MfaService}, the enrolment and login flows that store
+ * steps, sealed secrets and hashes (`gatehouse.mfa`).
  *
  * @module
  */
+
+export type { MfaMethod } from '../events.js';
 export {
   BACKUP_CODE_BYTES,
   BACKUP_CODE_LENGTH,
@@ -19,6 +21,17 @@ export {
   matchBackupCode,
   normalizeBackupCode,
 } from './backup-codes.js';
+export { InvalidMfaCodeError, MfaAlreadyEnabledError, MfaNotConfiguredError } from './errors.js';
+export {
+  type BackupCodeSet,
+  MFA_SUSPICIOUS_AFTER,
+  type MfaProof,
+  MfaService,
+  type MfaServiceOptions,
+  type MfaStatus,
+  type ReauthenticationInput,
+  type TotpEnrolment,
+} from './mfa-service.js';
 export {
   importSecretBoxKey,
   importSecretBoxKeys,

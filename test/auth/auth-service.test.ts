@@ -11,6 +11,7 @@ import {
   WeakPasswordError,
 } from '../../src/index.js';
 import { GOOD_PASSWORD, testGatehouse } from '../support/gatehouse.js';
+import { loginTokens } from '../support/login.js';
 
 describe('register', () => {
   it('stores a canonical, active USER and returns the public view without the hash', async () => {
@@ -134,7 +135,7 @@ describe('login', () => {
   it('returns bearer tokens with expiry for an email or a username', async () => {
     const { gh, user } = await withUser();
     for (const identifier of ['ada@example.com', 'ADA@example.com', 'ada', 'ADA']) {
-      const result = await gh.auth.login({ identifier, password: GOOD_PASSWORD });
+      const result = await loginTokens(gh, { identifier, password: GOOD_PASSWORD });
       expect(result).toMatchObject({ tokenType: 'Bearer', expiresIn: 900, user: { id: user.id } });
       expect(result.refreshTokenExpiresAt.getTime()).toBeGreaterThan(result.accessTokenExpiresAt.getTime());
     }
@@ -244,7 +245,7 @@ describe('login', () => {
 
   it('requires a password change after the password is marked compromised, and revokes its tokens', async () => {
     const { gh, user } = await withUser();
-    const before = await gh.auth.login({ identifier: 'ada', password: GOOD_PASSWORD });
+    const before = await loginTokens(gh, { identifier: 'ada', password: GOOD_PASSWORD });
     await gh.auth.markPasswordCompromised(user.id);
     await expect(gh.tokens.verify(before.accessToken)).rejects.toBeInstanceOf(TokenRevokedError);
     await expect(gh.auth.login({ identifier: 'ada', password: GOOD_PASSWORD })).rejects.toBeInstanceOf(
@@ -257,7 +258,7 @@ describe('current user, logout and account state', () => {
   async function session() {
     const gh = testGatehouse();
     const user = await gh.auth.register({ email: 'ada@example.com', password: GOOD_PASSWORD });
-    const tokens = await gh.auth.login({ identifier: 'ada@example.com', password: GOOD_PASSWORD });
+    const tokens = await loginTokens(gh, { identifier: 'ada@example.com', password: GOOD_PASSWORD });
     return { gh, user, tokens };
   }
 
@@ -289,14 +290,14 @@ describe('current user, logout and account state', () => {
     ).rejects.toBeInstanceOf(InvalidCredentialsError);
     // Even if the token record were still active, the disabled user is refused.
     await gh.auth.enableAccount(user.id);
-    const fresh = await gh.auth.login({ identifier: 'ada@example.com', password: GOOD_PASSWORD });
+    const fresh = await loginTokens(gh, { identifier: 'ada@example.com', password: GOOD_PASSWORD });
     await gh.store.users.update(user.id, { isActive: false }, new Date());
     await expect(gh.auth.getCurrentUser(fresh.accessToken)).rejects.toBeInstanceOf(AccountDisabledError);
   });
 
   it('changes the password only with the current one, and revokes every other session', async () => {
     const { gh, user, tokens } = await session();
-    const other = await gh.auth.login({ identifier: 'ada@example.com', password: GOOD_PASSWORD });
+    const other = await loginTokens(gh, { identifier: 'ada@example.com', password: GOOD_PASSWORD });
     const hashBefore = (await gh.store.users.findById(user.id))?.passwordHash;
     await expect(
       gh.auth.changePassword(user.id, {
@@ -338,7 +339,7 @@ describe('security events', () => {
     await gh.auth
       .login({ identifier: 'ada@example.com', password: 'wrong-password-here' }, ctx)
       .catch(() => {});
-    const tokens = await gh.auth.login({ identifier: 'ada@example.com', password: GOOD_PASSWORD }, ctx);
+    const tokens = await loginTokens(gh, { identifier: 'ada@example.com', password: GOOD_PASSWORD }, ctx);
     const next = await gh.auth.refresh(tokens.refreshToken, ctx);
     await gh.auth.refresh(tokens.refreshToken, ctx).catch(() => {});
     await gh.auth.changePassword(

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createSqliteStore, type SqliteStore } from '../../adapters/sqlite/index.js';
 import { AlreadyRegisteredError, InvalidCredentialsError, TokenRevokedError } from '../../src/index.js';
 import { GOOD_PASSWORD, testGatehouse } from '../support/gatehouse.js';
+import { loginTokens } from '../support/login.js';
 
 const stores: SqliteStore[] = [];
 const dirs: string[] = [];
@@ -64,7 +65,7 @@ describe('account flows on the SQLite store', () => {
     const store = fileStore();
     const gh = testGatehouse({ store });
     await gh.auth.register({ email: 'ada@example.com', password: GOOD_PASSWORD });
-    const { refreshToken, accessToken } = await gh.auth.login({
+    const { refreshToken, accessToken } = await loginTokens(gh, {
       identifier: 'ada@example.com',
       password: GOOD_PASSWORD,
     });
@@ -77,7 +78,7 @@ describe('account flows on the SQLite store', () => {
     const store = fileStore();
     const first = testGatehouse({ store });
     const user = await first.auth.register({ email: 'ada@example.com', password: GOOD_PASSWORD });
-    const { accessToken } = await first.auth.login({
+    const { accessToken } = await loginTokens(first, {
       identifier: 'ada@example.com',
       password: GOOD_PASSWORD,
     });
@@ -94,7 +95,7 @@ describe('account flows on the SQLite store', () => {
   it('sees a role change on the next request although the token still says USER', async () => {
     const gh = testGatehouse({ store: fileStore() });
     const user = await gh.auth.register({ email: 'ada@example.com', password: GOOD_PASSWORD });
-    const { accessToken } = await gh.auth.login({ identifier: 'ada@example.com', password: GOOD_PASSWORD });
+    const { accessToken } = await loginTokens(gh, { identifier: 'ada@example.com', password: GOOD_PASSWORD });
     await gh.store.users.update(user.id, { role: 'ADMIN' }, new Date());
     const principal = await gh.auth.authenticate(accessToken);
     expect(principal.claims.role).toBe('USER');

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import { ADAPTERS } from '../http/apps/index.js';
 import { GOOD_PASSWORD, testGatehouse } from '../support/gatehouse.js';
+import { loginTokens } from '../support/login.js';
 
 const run = promisify(execFile);
 const autocannon = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
@@ -30,7 +31,10 @@ export async function benchHttpGuard(seconds = 3, rounds = 2): Promise<void> {
   for (const [name, start] of ADAPTERS) {
     const gh = testGatehouse();
     await gh.auth.register({ email: 'bench@example.com', password: GOOD_PASSWORD });
-    const { accessToken } = await gh.auth.login({ identifier: 'bench@example.com', password: GOOD_PASSWORD });
+    const { accessToken } = await loginTokens(gh, {
+      identifier: 'bench@example.com',
+      password: GOOD_PASSWORD,
+    });
     const app = await start(gh);
     try {
       const open: number[] = [];

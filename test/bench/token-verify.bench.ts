@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { jwtVerify } from 'jose';
 import { createSqliteStore } from '../../adapters/sqlite/index.js';
 import { createGatehouse, createMemoryStore, type Store } from '../../src/index.js';
+import { loginTokens } from '../support/login.js';
 import { compare } from './harness.js';
 
 const PASSWORD = 'violet-otter-42-lantern';
@@ -17,7 +18,10 @@ async function setup(store: Store, secret: Uint8Array, verifiedCacheSize?: numbe
     password: { argon2: { memoryCost: 1024, timeCost: 1 } },
   });
   await gatehouse.auth.register({ email: 'bench@example.com', password: PASSWORD });
-  const { accessToken } = await gatehouse.auth.login({ identifier: 'bench@example.com', password: PASSWORD });
+  const { accessToken } = await loginTokens(gatehouse, {
+    identifier: 'bench@example.com',
+    password: PASSWORD,
+  });
   return { gatehouse, accessToken };
 }
 

@@ -3,6 +3,7 @@ import { base64url, type JWTPayload, SignJWT } from 'jose';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { type KeyConfig, TokenExpiredError, TokenInvalidError, TokenRevokedError } from '../../src/index.js';
 import { GOOD_PASSWORD, type TestGatehouse, testGatehouse } from '../support/gatehouse.js';
+import { loginTokens } from '../support/login.js';
 
 interface Setup {
   readonly alg: 'HS256' | 'EdDSA' | 'ES256';
@@ -69,7 +70,8 @@ async function start(chosen: Setup): Promise<void> {
   const keys = chosen.keys();
   gh = testGatehouse(keys ? { tokens: { keys } } : {});
   userId = (await gh.auth.register({ email: 'ada@example.com', password: GOOD_PASSWORD })).id;
-  accessToken = (await gh.auth.login({ identifier: 'ada@example.com', password: GOOD_PASSWORD })).accessToken;
+  accessToken = (await loginTokens(gh, { identifier: 'ada@example.com', password: GOOD_PASSWORD }))
+    .accessToken;
   jti = (await gh.tokens.verify(accessToken)).claims.jti;
 }
 
@@ -206,7 +208,7 @@ describe('HS256 access token verification', () => {
     const { publicKey, privateKey } = generateKeyPairSync('ed25519');
     const asym = testGatehouse({ tokens: { keys: [{ kid: 'k1', alg: 'EdDSA', privateKey }] } });
     const u = await asym.auth.register({ email: 'eve@example.com', password: GOOD_PASSWORD });
-    const real = await asym.auth.login({ identifier: 'eve@example.com', password: GOOD_PASSWORD });
+    const real = await loginTokens(asym, { identifier: 'eve@example.com', password: GOOD_PASSWORD });
     const { claims } = await asym.tokens.verify(real.accessToken);
     for (const material of [
       publicKey.export({ format: 'pem', type: 'spki' }) as string,

@@ -2,6 +2,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, createGatehouse, createMemoryStore, TokenInvalidError } from '../../src/index.js';
 import { CHEAP_ARGON2, GOOD_PASSWORD, testGatehouse } from '../support/gatehouse.js';
+import { loginTokens } from '../support/login.js';
 
 function configErrorOf(run: () => unknown): ConfigError {
   try {
@@ -120,7 +121,10 @@ describe('asymmetric algorithms, rotation and JWKS', () => {
       const { privateKey } = pairs[alg]();
       const gh = testGatehouse({ tokens: { keys: [{ kid: `${alg}-1`, alg, privateKey }] } });
       await gh.auth.register({ email: 'ada@example.com', password: GOOD_PASSWORD });
-      const { accessToken } = await gh.auth.login({ identifier: 'ada@example.com', password: GOOD_PASSWORD });
+      const { accessToken } = await loginTokens(gh, {
+        identifier: 'ada@example.com',
+        password: GOOD_PASSWORD,
+      });
       const header = JSON.parse(Buffer.from(accessToken.split('.')[0] as string, 'base64url').toString());
       expect(header).toEqual({ alg, kid: `${alg}-1`, typ: 'at+jwt' });
       await expect(gh.tokens.verify(accessToken)).resolves.toBeTruthy();
@@ -137,7 +141,10 @@ describe('asymmetric algorithms, rotation and JWKS', () => {
         tokens: { keys: [{ kid: 'k', alg: 'EdDSA', privateKey: material as never }] },
       });
       await gh.auth.register({ email: 'ada@example.com', password: GOOD_PASSWORD });
-      const { accessToken } = await gh.auth.login({ identifier: 'ada@example.com', password: GOOD_PASSWORD });
+      const { accessToken } = await loginTokens(gh, {
+        identifier: 'ada@example.com',
+        password: GOOD_PASSWORD,
+      });
       await expect(gh.tokens.verify(accessToken)).resolves.toBeTruthy();
     }
   });
@@ -151,7 +158,7 @@ describe('asymmetric algorithms, rotation and JWKS', () => {
       tokens: { keys: [{ kid: 'k1', alg: 'EdDSA', privateKey: k1.privateKey }] },
     });
     await before.auth.register({ email: 'ada@example.com', password: GOOD_PASSWORD });
-    const old = await before.auth.login({ identifier: 'ada@example.com', password: GOOD_PASSWORD });
+    const old = await loginTokens(before, { identifier: 'ada@example.com', password: GOOD_PASSWORD });
 
     const rotated = testGatehouse({
       store,
@@ -163,7 +170,7 @@ describe('asymmetric algorithms, rotation and JWKS', () => {
       },
     });
     await expect(rotated.tokens.verify(old.accessToken)).resolves.toBeTruthy();
-    const fresh = await rotated.auth.login({ identifier: 'ada@example.com', password: GOOD_PASSWORD });
+    const fresh = await loginTokens(rotated, { identifier: 'ada@example.com', password: GOOD_PASSWORD });
     expect(
       JSON.parse(Buffer.from(fresh.accessToken.split('.')[0] as string, 'base64url').toString()).kid,
     ).toBe('k2');

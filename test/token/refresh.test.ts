@@ -10,10 +10,11 @@ import {
   TokenRevokedError,
 } from '../../src/index.js';
 import { GOOD_PASSWORD, type TestGatehouse, testGatehouse } from '../support/gatehouse.js';
+import { loginTokens } from '../support/login.js';
 
 async function loggedIn(gh: TestGatehouse, email = 'ada@example.com') {
   const user = await gh.auth.register({ email, password: GOOD_PASSWORD });
-  const tokens = await gh.auth.login({ identifier: email, password: GOOD_PASSWORD });
+  const tokens = await loginTokens(gh, { identifier: email, password: GOOD_PASSWORD });
   return { user, tokens };
 }
 
@@ -152,7 +153,7 @@ describe('refresh token rotation', () => {
     const { user, tokens } = await loggedIn(gh);
     await gh.auth.logout(tokens.accessToken);
     await expect(gh.auth.refresh(tokens.refreshToken)).rejects.toBeInstanceOf(InvalidGrantError);
-    const again = await gh.auth.login({ identifier: 'ada@example.com', password: GOOD_PASSWORD });
+    const again = await loginTokens(gh, { identifier: 'ada@example.com', password: GOOD_PASSWORD });
     await gh.auth.disableAccount(user.id);
     await expect(gh.auth.refresh(again.refreshToken)).rejects.toBeInstanceOf(InvalidGrantError);
   });
@@ -180,7 +181,7 @@ describe('token ids and revocation', () => {
   it("revokes one token, a family, or all of a user's tokens, and leaves other users alone", async () => {
     const gh = testGatehouse();
     const a = await loggedIn(gh, 'a@example.com');
-    const a2 = await gh.auth.login({ identifier: 'a@example.com', password: GOOD_PASSWORD });
+    const a2 = await loginTokens(gh, { identifier: 'a@example.com', password: GOOD_PASSWORD });
     const b = await loggedIn(gh, 'b@example.com');
     const { record } = await gh.tokens.verify(a.tokens.accessToken);
     expect(await gh.tokens.revoke(record.id)).toBe(true);
