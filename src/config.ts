@@ -145,6 +145,8 @@ const rateLimitsSchema = z
     passwordResetPerAccount: limit(3, 60 * 60),
     /** Verification email resends per account. */
     verificationResendPerAccount: limit(3, 60 * 60),
+    /** Verification resend requests per client IP (whatever the address). */
+    verificationResendPerIp: limit(10, 60 * 60),
     /** Second-factor attempts per login challenge or user. */
     mfaPerUser: limit(5, 5 * 60),
   })

@@ -29,6 +29,8 @@ export const AUTH_ERROR_CODES = [
   'ERR_REAUTHENTICATION_REQUIRED',
   'ERR_EMAIL_NOT_VERIFIED',
   'ERR_MAIL_NOT_CONFIGURED',
+  'ERR_MFA_NOT_CONFIGURED',
+  'ERR_MFA_ALREADY_ENABLED',
 ] as const;
 
 /** A stable error code of an {@link AuthError}. */

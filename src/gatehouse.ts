@@ -117,7 +117,7 @@ export function createGatehouse(input: GatehouseConfig): Gatehouse {
     events,
   });
   const lockout = new LockoutService(config.store, config.lockout, clock, events);
-  const limiter = new RateLimiter(config.store.counters, clock);
+  const limiter = new RateLimiter(config.store.counters, clock, events);
   const account = new AccountService({
     store: config.store,
     passwords,

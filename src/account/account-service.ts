@@ -160,7 +160,13 @@ export class AccountService {
    * any, goes out in the background). Over the per-account limit nothing is sent, silently.
    */
   async resendEmailVerification(email: unknown, context?: RequestContext): Promise<void> {
-    if (this.#o.config.account.emailVerification === 'off' || emailIssues(email).length > 0) return;
+    if (this.#o.config.account.emailVerification === 'off') return;
+    await this.#o.limiter.hit(
+      'verify-resend-ip',
+      context?.ip,
+      this.#o.config.rateLimits.verificationResendPerIp,
+    );
+    if (emailIssues(email).length > 0) return;
     const user = await this.#store(() => this.#o.store.users.findByEmail(canonicalEmail(email as string)));
     if (!user) return;
     this.#inBackground(async () => {

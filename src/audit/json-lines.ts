@@ -20,6 +20,8 @@ const WARNING_EVENTS = new Set<SecurityEvent['type']>([
   'refresh.reused',
   'rate.limited',
   'account.disabled',
+  'mfa.failed',
+  'mfa.suspicious',
 ]);
 
 /** The log record of an event: its fields with `at` as an ISO 8601 UTC string, plus `outcome`. */

@@ -5,6 +5,8 @@
  *
  * @module
  */
+
+import type { LockoutService } from '../defense/lockout.js';
 import {
   InputTooLargeError,
   InvalidCredentialsError,
@@ -25,6 +27,8 @@ export interface SessionFlowOptions {
   readonly tokens: TokenService;
   readonly events: SecurityEvents;
   readonly clock: () => Date;
+  /** Wrong current passwords count toward lockout like failed logins. */
+  readonly lockout: LockoutService;
 }
 
 /** Runs a store operation; anything but an {@link AuthError} becomes {@link StoreUnavailableError}. */
@@ -90,11 +94,18 @@ export class SessionFlows {
     checkPasswordSize(passwords, input?.newPassword, 'newPassword');
     const user = await storeCall(() => this.#o.users.findById(userId));
     if (!user?.isActive) throw new NotFoundError('User');
+    const lock = await this.#o.lockout.state(userId);
     const current = user.passwordHash
       ? await passwords.verify(input.currentPassword, user.passwordHash)
       : null;
-    if (!current?.ok) {
+    if (!current?.ok || lock.locked) {
       if (!user.passwordHash) await passwords.dummyVerify(input.currentPassword);
+      if (!lock.locked) await this.#o.lockout.recordFailure(userId, context);
+      this.#o.events.emit('login.failed', context, this.#o.clock(), {
+        userId,
+        factor: 'password',
+        reason: lock.locked ? 'account_locked' : 'wrong_password',
+      });
       throw new InvalidCredentialsError();
     }
     passwords.assertValid(input.newPassword, { email: user.email, username: user.username });

@@ -4,6 +4,7 @@
  * @module
  */
 import { RateLimitedError, StoreUnavailableError } from '../errors.js';
+import type { SecurityEvents } from '../events.js';
 import type { CounterStore } from '../storage/types.js';
 
 /** One limit: at most `limit` hits per `window` seconds. */
@@ -21,9 +22,18 @@ export class RateLimiter {
   readonly #counters: CounterStore;
   readonly #clock: () => Date;
 
-  constructor(counters: CounterStore, clock: () => Date) {
+  readonly #events: SecurityEvents | undefined;
+
+  constructor(counters: CounterStore, clock: () => Date, events?: SecurityEvents) {
     this.#counters = counters;
     this.#clock = clock;
+    this.#events = events;
+  }
+
+  #refuse(bucket: string, resetAt: Date, now: Date): never {
+    const error = new RateLimitedError((resetAt.getTime() - now.getTime()) / 1000);
+    this.#events?.emit('rate.limited', undefined, now, { bucket, retryAfter: error.retryAfter });
+    throw error;
   }
 
   static #key(bucket: string, key: string): string {
@@ -40,8 +50,7 @@ export class RateLimiter {
     } catch (error) {
       throw new StoreUnavailableError({ cause: error });
     }
-    if (value.count > limit.limit)
-      throw new RateLimitedError((value.resetAt.getTime() - now.getTime()) / 1000);
+    if (value.count > limit.limit) this.#refuse(bucket, value.resetAt, now);
   }
 
   /** Throws {@link RateLimitedError} when the key is already at its limit, without counting. */
@@ -54,9 +63,7 @@ export class RateLimiter {
     } catch (error) {
       throw new StoreUnavailableError({ cause: error });
     }
-    if (value && value.count >= limit.limit) {
-      throw new RateLimitedError((value.resetAt.getTime() - now.getTime()) / 1000);
-    }
+    if (value && value.count >= limit.limit) this.#refuse(bucket, value.resetAt, now);
   }
 
   /** Counts one hit without checking (e.g. a failure recorded after the fact). */

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { AuthError, type AuthErrorCode } from '../errors.js';
+import { AuthError } from '../errors.js';
 
 /**
  * A TOTP feature was used but `mfa.secretKeys` is not configured, so secrets can be neither
@@ -14,7 +14,7 @@ import { AuthError, type AuthErrorCode } from '../errors.js';
 export class MfaNotConfiguredError extends AuthError {
   constructor() {
     // ERR_MFA_NOT_CONFIGURED is not yet in AUTH_ERROR_CODES (src/errors.ts), hence the cast.
-    super('ERR_MFA_NOT_CONFIGURED' as AuthErrorCode, 501, 'This feature is not available');
+    super('ERR_MFA_NOT_CONFIGURED', 501, 'This feature is not available');
   }
 }
 
@@ -22,7 +22,7 @@ export class MfaNotConfiguredError extends AuthError {
 export class MfaAlreadyEnabledError extends AuthError {
   constructor() {
     // ERR_MFA_ALREADY_ENABLED is not yet in AUTH_ERROR_CODES (src/errors.ts), hence the cast.
-    super('ERR_MFA_ALREADY_ENABLED' as AuthErrorCode, 409, 'Two-factor authentication is already enabled');
+    super('ERR_MFA_ALREADY_ENABLED', 409, 'Two-factor authentication is already enabled');
   }
 }
 

@@ -379,3 +379,28 @@ describe('RL-04: per-IP throttle against password spraying and credential stuffi
     ).rejects.toBeInstanceOf(RateLimitedError);
   });
 });
+
+describe('password change and lockout', () => {
+  it('counts wrong current passwords toward lockout and refuses a locked account', async () => {
+    const gh = testGatehouse({ lockout: { maxFailures: 3 } });
+    const user = await gh.auth.register({ email: 'pc@example.com', password: GOOD_PASSWORD });
+    for (let i = 0; i < 3; i++) {
+      await expect(
+        gh.auth.changePassword(user.id, {
+          currentPassword: `wrong-password-${i}`,
+          newPassword: 'another-fine-passphrase',
+        }),
+      ).rejects.toMatchObject({ code: 'ERR_INVALID_CREDENTIALS' });
+    }
+    expect(gh.seen.filter((e) => e.type === 'account.locked')).toHaveLength(1);
+    await expect(
+      gh.auth.changePassword(user.id, {
+        currentPassword: GOOD_PASSWORD,
+        newPassword: 'another-fine-passphrase',
+      }),
+    ).rejects.toMatchObject({ code: 'ERR_INVALID_CREDENTIALS' });
+    expect(
+      gh.seen.filter((e) => e.type === 'login.failed').map((e) => e.type === 'login.failed' && e.reason),
+    ).toEqual(['wrong_password', 'wrong_password', 'wrong_password', 'account_locked']);
+  });
+});

@@ -129,3 +129,21 @@ describe('RL-06: verification resend per account', () => {
     expect((await gh.store.users.findById(user.id))?.emailVerifiedAt).toEqual(gh.clock.now());
   });
 });
+
+describe('verification resend per IP and the rate.limited event', () => {
+  it('answers 429 after the per-IP limit whatever the addresses, and emits rate.limited', async () => {
+    const gh = testGatehouse({ rateLimits: { verificationResendPerIp: { limit: 2, window: 60 } } });
+    const context = { ip: '203.0.113.99' };
+    await gh.account.resendEmailVerification('a@example.com', context);
+    await gh.account.resendEmailVerification('b@example.com', context);
+    await expect(gh.account.resendEmailVerification('c@example.com', context)).rejects.toMatchObject({
+      code: 'ERR_RATE_LIMITED',
+    });
+    await expect(
+      gh.account.resendEmailVerification('c@example.com', { ip: '203.0.113.100' }),
+    ).resolves.toBeUndefined();
+    expect(gh.seen.filter((e) => e.type === 'rate.limited')).toEqual([
+      expect.objectContaining({ bucket: 'verify-resend-ip', retryAfter: 60 }),
+    ]);
+  });
+});
