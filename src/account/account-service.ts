@@ -393,6 +393,37 @@ export class AccountService {
     this.#o.events.emit('account.deleted', context, this.#o.clock(), { userId });
   }
 
+  /**
+   * Whether registration answers uniformly (LG-03): on when a mailer is configured and email
+   * verification is not off, so new and taken addresses get the same answer and the owner of a
+   * taken address learns about the attempt by mail.
+   */
+  get uniformRegistration(): boolean {
+    return Boolean(this.#o.config.mail.mailer) && this.#o.config.account.emailVerification !== 'off';
+  }
+
+  /**
+   * Tells the owner of an already registered address that someone tried to register with it
+   * (in the background, so the answer to the registration does not wait for it).
+   */
+  notifyRegistrationAttempt(email: unknown, context?: RequestContext): void {
+    if (!this.#o.config.mail.mailer || emailIssues(email).length > 0) return;
+    const address = canonicalEmail(email as string);
+    this.#inBackground(async () => {
+      const user = await this.#store(() => this.#o.store.users.findByEmail(address));
+      if (!user) return;
+      await this.#send(
+        user.email,
+        this.#templates.securityNotice({
+          appName: this.#appName,
+          event: 'Someone tried to create an account with your address',
+          at: this.#o.clock(),
+          ...(context?.ip ? { ipAddress: context.ip } : {}),
+        }),
+      );
+    });
+  }
+
   /** Mails the owner that their account was locked (from the `account.locked` event). */
   async notifyLocked(userId: string, until: Date | null): Promise<void> {
     const user = await this.#store(() => this.#o.store.users.findById(userId));

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { isAuthError } from '../errors.js';
 import { cookieNames } from './cookie-session.js';
 import { parseCookies } from './credentials.js';
 import {
@@ -13,6 +14,12 @@ import {
   tokenEndpointErrorResult,
 } from './responses.js';
 import { oauthTokenBody, type RouteInput, type RouteKit, type RouteTable, stringField } from './route-kit.js';
+
+/**
+ * The answer to a registration when registration is uniform (a mailer and email verification are
+ * configured): the same for a new and for a taken address (LG-03).
+ */
+const REGISTERED_MESSAGE = 'Check your email to finish creating your account.';
 
 /** The session routes of {@link RouteKit}'s gatehouse. */
 export function sessionRoutes(kit: RouteKit): RouteTable {
@@ -31,8 +38,12 @@ export function sessionRoutes(kit: RouteKit): RouteTable {
         },
         input.context,
       );
-      return jsonResult(201, user);
+      return gatehouse.account.uniformRegistration ? kit.accepted(REGISTERED_MESSAGE) : jsonResult(201, user);
     } catch (error) {
+      if (gatehouse.account.uniformRegistration && isAuthError(error, 'ERR_ALREADY_REGISTERED')) {
+        gatehouse.account.notifyRegistrationAttempt(body.email, input.context);
+        return kit.accepted(REGISTERED_MESSAGE);
+      }
       return kit.flowError(error);
     }
   };

@@ -3,7 +3,7 @@
  * email verification (EV-01), password change (PW-07), email change (EV-08), account deletion
  * (RV-03), and the 429 of throttled routes (RL-04, RL-06).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createMemoryMailer, type MemoryMailer } from '../../src/index.js';
 import { settle, tokenLink, tokenOf, waitForMail } from '../account/support.js';
 import {
@@ -263,5 +263,43 @@ describe.each(ADAPTERS)('throttled account and login routes: %s', (_name, start)
     await waitForMail(mailer, user.email, '/reset-password');
     await settle();
     expect(mailer.messages.filter((m) => m.to === user.email && m.subject.includes('Reset'))).toHaveLength(1);
+  });
+});
+
+describe.each(ADAPTERS)('uniform registration: %s', (_name, start) => {
+  it('LG-03: a new and a taken address get the same 202; the owner is told by mail', async () => {
+    const mailer = createMemoryMailer();
+    const h = await startHarness(start, { mail: { mailer }, account: { baseUrl: BASE_URL } });
+    try {
+      const email = uniqueEmail('uniform');
+      const first = await postJson(`${h.url}/auth/register`, { email, password: GOOD_PASSWORD });
+      const second = await postJson(`${h.url}/auth/register`, { email, password: NEW_PASSWORD });
+      expect(first.status).toBe(202);
+      expect(second.status).toBe(202);
+      expect(second.text).toBe(first.text);
+      expect(first.text).not.toContain(email);
+      const notice = await vi.waitFor(() => {
+        const found = mailer.messages.find(
+          (m) => m.to === email && m.text.includes('tried to create an account'),
+        );
+        if (!found) throw new Error('no notice yet');
+        return found;
+      });
+      expect(notice.text).not.toContain(NEW_PASSWORD);
+      expect(await h.gh.store.users.count()).toBe(1);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('without a mailer, registration answers 201 with the user and 409 for a taken address', async () => {
+    const h = await startHarness(start);
+    try {
+      const email = uniqueEmail('explicit');
+      expect((await postJson(`${h.url}/auth/register`, { email, password: GOOD_PASSWORD })).status).toBe(201);
+      expect((await postJson(`${h.url}/auth/register`, { email, password: GOOD_PASSWORD })).status).toBe(409);
+    } finally {
+      await h.close();
+    }
   });
 });

@@ -148,6 +148,12 @@ export interface TestUser {
 export async function registerUser(h: Harness, tag = 'user'): Promise<TestUser> {
   const email = uniqueEmail(tag);
   const reply = await postJson(`${h.url}/auth/register`, { email, password: GOOD_PASSWORD });
+  if (h.gh.account.uniformRegistration) {
+    // With a mailer and email verification, registration answers 202 without the user (LG-03).
+    expect(reply.status, reply.text).toBe(202);
+    const stored = await h.gh.store.users.findByEmail(email);
+    return { id: stored?.id as string, email, password: GOOD_PASSWORD };
+  }
   expect(reply.status, reply.text).toBe(201);
   return { id: field(reply, 'id'), email, password: GOOD_PASSWORD };
 }
