@@ -291,6 +291,7 @@ async function registerLoginVerify(store, email) {
   const password = 'correct horse battery staple';
   const user = await gatehouse.auth.register({ email, password });
   const login = await gatehouse.auth.login({ identifier: email, password });
+  assert.equal(login.status, 'authenticated');
   assert.equal(typeof login.accessToken, 'string');
   const { claims } = await gatehouse.tokens.verify(login.accessToken);
   assert.equal(claims.sub, user.id);
@@ -415,8 +416,10 @@ export const gatehouse: Gatehouse = createGatehouse(makeConfig(createMemoryStore
 
 export async function accessTokenOrNull(g: Gatehouse, identifier: string, password: string): Promise<string | null> {
   try {
-    const { accessToken } = await g.auth.login({ identifier, password });
-    return accessToken;
+    const login = await g.auth.login({ identifier, password });
+    // A discriminated union: tokens only when no second factor is pending.
+    if (login.status === 'mfa_required') return login.challenge.length > 0 ? null : null;
+    return login.accessToken;
   } catch (e) {
     if (e instanceof AuthError && e.code === 'ERR_INVALID_CREDENTIALS') {
       const code: 'ERR_INVALID_CREDENTIALS' = e.code; // narrowed: code is a union, not string
