@@ -38,26 +38,7 @@ export function mfaRoutes(kit: RouteKit): RouteTable {
     }
   };
 
-  /** A route for the signed-in user (CSRF-checked in cookie mode). */
-  const signedIn =
-    (
-      run: (
-        userId: string,
-        body: Record<string, unknown>,
-        input: RouteInput,
-        familyId: string | null,
-      ) => Promise<HttpResult>,
-    ) =>
-    async (input: RouteInput): Promise<HttpResult> => {
-      const principal = await kit.principal(input);
-      if ('status' in principal) return principal;
-      const body = await kit.body(input);
-      try {
-        return await run(principal.userId, body, input, principal.familyId);
-      } catch (error) {
-        return kit.flowError(error);
-      }
-    };
+  const signedIn = kit.signedIn.bind(kit);
 
   const keep = (familyId: string | null): { keepFamilyId?: string } =>
     familyId ? { keepFamilyId: familyId } : {};

@@ -79,6 +79,30 @@ export class RouteKit {
     return outcome.principal as Principal;
   }
 
+  /**
+   * A route for the signed-in user: authenticates (with the CSRF checks of cookie mode), reads
+   * the body, runs `run`, and maps flow errors.
+   */
+  signedIn(
+    run: (
+      userId: string,
+      body: Record<string, unknown>,
+      input: RouteInput,
+      familyId: string | null,
+    ) => Promise<HttpResult>,
+  ): Route {
+    return async (input) => {
+      const principal = await this.principal(input);
+      if ('status' in principal) return principal;
+      const body = await this.body(input);
+      try {
+        return await run(principal.userId, body, input, principal.familyId);
+      } catch (error) {
+        return this.flowError(error);
+      }
+    };
+  }
+
   /** A flow error as a response; unexpected ones are reported to `onError`. */
   flowError(error: unknown): HttpResult {
     const result = flowErrorResult(error);
