@@ -28,6 +28,7 @@ export * from './http/index.js';
 export * from './mail/index.js';
 export * from './mfa/index.js';
 export * from './password/index.js';
+export * from './policy/index.js';
 export {
   createMemoryStore,
   MemoryCounterStore,

@@ -1,0 +1,75 @@
+/**
+ * The policy engine's public surface: model, builder, relationship store, evaluator, roles.
+ *
+ * @module
+ */
+
+export {
+  type DefineModelOptions,
+  defineModel,
+  type ModelBuilder,
+  parseRestriction,
+  type RelationExpr,
+  type TypeBuilder,
+  type ValidModel,
+} from './builder.js';
+export {
+  type CheckRequest,
+  type CheckResult,
+  type DecisionEvent,
+  type Entity,
+  PolicyEvaluator,
+  type PolicyEvaluatorOptions,
+} from './evaluator.js';
+export {
+  type DecisionCode,
+  type ErrorRule,
+  type Explanation,
+  type ExplanationRule,
+  findExplanation,
+  grantPath,
+  type Outcome,
+} from './explanation.js';
+export {
+  type AuthorizationModel,
+  type CompiledModel,
+  type CompiledRelation,
+  type ConditionDefinition,
+  type ConditionInput,
+  compileModel,
+  type DirectSubjectType,
+  defineCondition,
+  isSafeName,
+  NAME_PATTERN,
+  PolicyModelError,
+  type RelationDefinition,
+  type Rewrite,
+  type TypeDefinition,
+  validateModel,
+} from './model.js';
+export {
+  admittingRestriction,
+  formatSubject,
+  formatTuple,
+  MemoryRelationshipStore,
+  type MemoryRelationshipStoreOptions,
+  type ObjectRef,
+  type RelationshipStore,
+  type RelationshipTuple,
+  type SubjectRef,
+  type TupleFilter,
+  TupleIndex,
+  TupleValidationError,
+  tupleModelError,
+  tupleShapeError,
+} from './relationship-store.js';
+export {
+  defineRoles,
+  type RoleDecision,
+  type RoleDefinition,
+  RoleDefinitionError,
+  type RoleInheritance,
+  type Roles,
+  type RolesTypeOptions,
+  rolesTypeDefinition,
+} from './roles.js';
