@@ -8,6 +8,8 @@
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import type { Mailer, MailTemplates } from './mail/index.js';
+import type { CheckRequest } from './policy/evaluator.js';
+import type { Roles } from './policy/roles.js';
 import type { Store } from './storage/types.js';
 import { JWS_ALGORITHMS, type KeyConfig } from './token/keys.js';
 
@@ -211,6 +213,33 @@ const mailSchema = z
   })
   .strict();
 
+/** What the `authorize` guard asks: a `PolicyEvaluator`, or a client of a decision service. */
+export interface PolicyDecider {
+  check(request: CheckRequest): Promise<{ readonly allowed: boolean; readonly code: string }>;
+}
+
+const authorizationSchema = z
+  .object({
+    /** Role hierarchy (`defineRoles`): `requireRole('MODERATOR')` then also admits roles inheriting from it. */
+    roles: z
+      .custom<Roles>((v) => typeof (v as Roles | undefined)?.inheritsFrom === 'function', {
+        message: 'must be the result of defineRoles(...)',
+      })
+      .optional(),
+    /** The policy decision point of the `authorize` guard: a `PolicyEvaluator` or a decision-service client. */
+    decider: z
+      .custom<PolicyDecider>((v) => typeof (v as PolicyDecider | undefined)?.check === 'function', {
+        message: 'must have a check(request) method (a PolicyEvaluator or a decision client)',
+      })
+      .optional(),
+    /**
+     * Answer a denied `authorize` with 404 instead of 403, so that a forbidden object looks exactly
+     * like a missing one (AZ-05). Default false.
+     */
+    hideForbidden: z.boolean().default(false),
+  })
+  .strict();
+
 const httpSchema = z
   .object({
     /** `realm` of `WWW-Authenticate` challenges. */
@@ -316,6 +345,8 @@ export const configSchema = z
     lockout: lockoutSchema.prefault({}),
     /** Rate limits (`{ limit, window }` in seconds) per client IP or account; over them: 429 with Retry-After. */
     rateLimits: rateLimitsSchema.prefault({}),
+    /** Authorization: role hierarchy, the policy decision point, 403 or 404. */
+    authorization: authorizationSchema.prefault({}),
     /** HTTP layer: realm, body limit, cookie mode. */
     http: httpSchema.prefault({}),
     /** Clock, for tests. Default `() => new Date()`. */

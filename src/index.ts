@@ -11,7 +11,13 @@
 export * from './account/index.js';
 export { eventRecord, type PinoLikeLogger, subscribeJsonLines } from './audit/json-lines.js';
 export * from './auth/index.js';
-export { configSchema, type GatehouseConfig, parseConfig, type ResolvedConfig } from './config.js';
+export {
+  configSchema,
+  type GatehouseConfig,
+  type PolicyDecider,
+  parseConfig,
+  type ResolvedConfig,
+} from './config.js';
 export * from './defense/index.js';
 export * from './errors.js';
 export {

@@ -31,6 +31,7 @@ import {
   type GuardOutcome,
   HttpGuards,
   type Principal,
+  type ResourceRef,
 } from '../../src/http/guards.js';
 import { credentialsFromNode, requestFromNode, sendResponse, sendResult } from '../../src/http/node.js';
 import { normalizeRequestTarget } from '../../src/http/path.js';
@@ -133,6 +134,17 @@ export function gatehouseExpress(gatehouse: Gatehouse, options: ExpressAdapterOp
     /** After `authenticate`: 403 `insufficient_scope` unless every scope was granted. */
     requireScope: (...scopes: string[]): RequestHandler =>
       guard((req) => guards.requireScope(req.auth, scopes)),
+    /** After `authenticate`: 403 unless the role (with the configured hierarchy) has every permission. */
+    requirePermission: (...permissions: string[]): RequestHandler =>
+      guard((req) => guards.requirePermission(req.auth, permissions)),
+    /**
+     * After `authenticate`: asks the configured policy decider whether the principal may
+     * `action` on the resource that `resourceFrom` names; 403 (or 404 with `hideForbidden`).
+     */
+    authorize: (
+      action: string,
+      resourceFrom: (target: Request) => ResourceRef | Promise<ResourceRef>,
+    ): RequestHandler => guard(async (req) => guards.authorize(req.auth, action, await resourceFrom(req))),
     /**
      * App-wide middleware, first in line: decodes percent-encoded unreserved characters in the
      * path, so Express routes `/%61dmin` to the `/admin` route and its guards like Hono and

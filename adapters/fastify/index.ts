@@ -36,6 +36,7 @@ import {
   type GuardOutcome,
   HttpGuards,
   type Principal,
+  type ResourceRef,
 } from '../../src/http/guards.js';
 import { credentialsFromNode, requestFromNode } from '../../src/http/node.js';
 import { clientError, type HttpResult, serverError } from '../../src/http/responses.js';
@@ -159,6 +160,18 @@ export function gatehouseFastify(gatehouse: Gatehouse, options: FastifyAdapterOp
     /** After `authenticate`: 403 `insufficient_scope` unless every scope was granted. */
     requireScope: (...scopes: string[]): GatehouseHook =>
       guard((request) => guards.requireScope(request.auth, scopes)),
+    /** After `authenticate`: 403 unless the role (with the configured hierarchy) has every permission. */
+    requirePermission: (...permissions: string[]): GatehouseHook =>
+      guard((request) => guards.requirePermission(request.auth, permissions)),
+    /**
+     * After `authenticate`: asks the configured policy decider whether the principal may
+     * `action` on the resource that `resourceFrom` names; 403 (or 404 with `hideForbidden`).
+     */
+    authorize: (
+      action: string,
+      resourceFrom: (target: FastifyRequest) => ResourceRef | Promise<ResourceRef>,
+    ): GatehouseHook =>
+      guard(async (request) => guards.authorize(request.auth, action, await resourceFrom(request))),
     /** The framework-independent parts, for custom wiring. */
     guards,
     authRoutes,

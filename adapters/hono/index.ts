@@ -25,6 +25,7 @@ import {
   type GuardOutcome,
   HttpGuards,
   type Principal,
+  type ResourceRef,
 } from '../../src/http/guards.js';
 import { toResponse } from '../../src/http/responses.js';
 import { AuthRoutes } from '../../src/http/routes.js';
@@ -87,6 +88,17 @@ export function gatehouseHono(gatehouse: Gatehouse, options: HonoAdapterOptions 
     /** After `authenticate`: 403 `insufficient_scope` unless every scope was granted. */
     requireScope: (...scopes: string[]): Middleware =>
       guard((c) => guards.requireScope(c.get('auth'), scopes)),
+    /** After `authenticate`: 403 unless the role (with the configured hierarchy) has every permission. */
+    requirePermission: (...permissions: string[]): Middleware =>
+      guard((c) => guards.requirePermission(c.get('auth'), permissions)),
+    /**
+     * After `authenticate`: asks the configured policy decider whether the principal may
+     * `action` on the resource that `resourceFrom` names; 403 (or 404 with `hideForbidden`).
+     */
+    authorize: (
+      action: string,
+      resourceFrom: (target: Context<GatehouseEnv>) => ResourceRef | Promise<ResourceRef>,
+    ): Middleware => guard(async (c) => guards.authorize(c.get('auth'), action, await resourceFrom(c))),
     /** The framework-independent parts, for custom wiring. */
     guards,
     authRoutes,

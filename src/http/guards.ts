@@ -56,6 +56,13 @@ export interface AuthenticateOptions {
   readonly optional?: boolean;
 }
 
+/** The resource an `authorize` guard asks about: its type, id and (for conditions) attributes. */
+export interface ResourceRef {
+  readonly type: string;
+  readonly id: string;
+  readonly attributes?: Readonly<Record<string, unknown>>;
+}
+
 /** Static credentials for {@link HttpGuards.basic}: user name -> password, or password and role. */
 export type BasicCredentials = Readonly<
   Record<string, string | { readonly password: string; readonly role?: string }>
@@ -225,10 +232,66 @@ export class HttpGuards {
     );
   }
 
-  /** 401 without a principal; 403 unless the principal has one of `roles`. */
+  /**
+   * 401 without a principal; 403 unless the principal has one of `roles` — or, with a role
+   * hierarchy configured (`authorization.roles`), a role that inherits from one of them.
+   */
   requireRole(principal: Principal | null | undefined, roles: readonly string[]): GuardOutcome {
     if (!principal) return refused(bearerErrorResult(this.#realm));
-    return roles.includes(principal.role) ? allowed(principal) : refused(forbiddenResult());
+    const hierarchy = this.#gatehouse.config.authorization.roles;
+    const ok = hierarchy
+      ? roles.some((role) => hierarchy.inheritsFrom(principal.role, role))
+      : roles.includes(principal.role);
+    return ok ? allowed(principal) : refused(forbiddenResult());
+  }
+
+  /**
+   * 401 without a principal; 403 unless the principal's role (with the hierarchy of
+   * `authorization.roles`) has every one of `permissions` and denies none. Without configured
+   * roles nothing is allowed (deny by default).
+   */
+  requirePermission(principal: Principal | null | undefined, permissions: readonly string[]): GuardOutcome {
+    if (!principal) return refused(bearerErrorResult(this.#realm));
+    const roles = this.#gatehouse.config.authorization.roles;
+    const ok = roles !== undefined && permissions.every((p) => roles.rolesAllow([principal.role], p));
+    return ok ? allowed(principal) : refused(forbiddenResult());
+  }
+
+  /**
+   * Object-level authorization: asks the configured decider (`authorization.decider`, a
+   * `PolicyEvaluator` or a decision-service client) whether the principal — as subject
+   * `user:<id>` with its role and token scopes as attributes — may `action` on `resource`.
+   * 401 without a principal; denied -> 403, or 404 with `authorization.hideForbidden` (the same
+   * answer as an unknown route). No decider, a thrown error or a timeout deny (fail closed).
+   */
+  async authorize(
+    principal: Principal | null | undefined,
+    action: string,
+    resource: ResourceRef,
+    context?: Readonly<Record<string, unknown>>,
+  ): Promise<GuardOutcome> {
+    if (!principal) return refused(bearerErrorResult(this.#realm));
+    const { decider, hideForbidden } = this.#gatehouse.config.authorization;
+    let granted = false;
+    try {
+      const decision = decider
+        ? await decider.check({
+            subject: {
+              type: 'user',
+              id: principal.userId,
+              attributes: { role: principal.role, scopes: [...principal.scopes], method: principal.method },
+            },
+            action,
+            resource,
+            ...(context ? { context } : {}),
+          })
+        : undefined;
+      granted = decision?.allowed === true;
+    } catch {
+      granted = false;
+    }
+    if (granted) return allowed(principal);
+    return refused(hideForbidden ? clientError(404, 'not_found', 'Not found') : forbiddenResult());
   }
 
   /** 401 without a principal; 403 `insufficient_scope` (RFC 6750 §3.1) unless every scope was granted. */

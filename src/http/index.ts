@@ -26,6 +26,7 @@ export {
   type GuardOutcome,
   HttpGuards,
   type Principal,
+  type ResourceRef,
 } from './guards.js';
 export { credentialsFromNode, headersFromNode, requestFromNode, sendResponse, sendResult } from './node.js';
 export { normalizeRequestTarget } from './path.js';

@@ -25,6 +25,14 @@ export function expressApp(gatehouse: Parameters<StartApp>[0], options: { parseF
   app.get('/basic', gh.basicAuth({ credentials: BASIC_CREDENTIALS }), answer);
   app.get('/basic-store', gh.basicAuth(), answer);
   app.post('/api/data', gh.authenticate(), answer);
+  app.get('/moderate', gh.authenticate(), gh.requireRole('MODERATOR'), answer);
+  app.post('/images', gh.authenticate(), gh.requirePermission('generate_image'), answer);
+  app.get(
+    '/docs/:id',
+    gh.authenticate(),
+    gh.authorize('viewer', (req) => ({ type: 'doc', id: String(req.params.id) })),
+    answer,
+  );
   app.get('/public', (_req, res) => {
     res.json({ ok: true });
   });

@@ -26,6 +26,18 @@ export const startFastifyApp: StartApp = async (gatehouse) => {
   app.get('/basic', { preHandler: [gh.basicAuth({ credentials: BASIC_CREDENTIALS })] }, answer);
   app.get('/basic-store', { preHandler: [gh.basicAuth()] }, answer);
   app.post('/api/data', { preHandler: [gh.authenticate()] }, answer);
+  app.get('/moderate', { preHandler: [gh.authenticate(), gh.requireRole('MODERATOR')] }, answer);
+  app.post('/images', { preHandler: [gh.authenticate(), gh.requirePermission('generate_image')] }, answer);
+  app.get(
+    '/docs/:id',
+    {
+      preHandler: [
+        gh.authenticate(),
+        gh.authorize('viewer', (request) => ({ type: 'doc', id: (request.params as { id: string }).id })),
+      ],
+    },
+    answer,
+  );
   app.get('/public', async () => ({ ok: true }));
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();

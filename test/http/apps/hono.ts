@@ -17,6 +17,14 @@ export const startHonoApp: StartApp = (gatehouse) => {
   app.get('/basic', gh.basicAuth({ credentials: BASIC_CREDENTIALS }), (c) => answer(c));
   app.get('/basic-store', gh.basicAuth(), (c) => answer(c));
   app.post('/api/data', gh.authenticate(), (c) => answer(c));
+  app.get('/moderate', gh.authenticate(), gh.requireRole('MODERATOR'), (c) => answer(c));
+  app.post('/images', gh.authenticate(), gh.requirePermission('generate_image'), (c) => answer(c));
+  app.get(
+    '/docs/:id',
+    gh.authenticate(),
+    gh.authorize('viewer', (c) => ({ type: 'doc', id: c.req.param('id') ?? '' })),
+    (c) => answer(c),
+  );
   app.get('/public', (c) => c.json({ ok: true }));
   return new Promise((resolve) => {
     const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => {

@@ -16,6 +16,9 @@ export interface RunningApp {
  * - `GET /basic`: basicAuth({ credentials: BASIC_CREDENTIALS })
  * - `GET /basic-store`: basicAuth() against the user store
  * - `POST /api/data`: authenticate()
+ * - `GET /moderate`: authenticate(), requireRole('MODERATOR') (with the configured hierarchy)
+ * - `POST /images`: authenticate(), requirePermission('generate_image')
+ * - `GET /docs/:id`: authenticate(), authorize('viewer', doc:<id>)
  * - `GET /public`: no guard, `{ ok: true }`
  * Guarded routes answer 200 with {@link principalJson} of the principal.
  */
