@@ -19,6 +19,7 @@ import type { Store } from '../../src/storage/types.js';
 import { SqliteCounterStore } from './counters.js';
 import { SqliteMfaRepository } from './mfa.js';
 import { migrateSqliteDatabase } from './migrations.js';
+import { SqliteRelationshipStore, type SqliteRelationshipStoreOptions } from './relationships.js';
 import { SqliteStateStore } from './state.js';
 import { SqliteTokenRepository } from './tokens.js';
 import { SqliteUserRepository } from './users.js';
@@ -32,6 +33,7 @@ export {
   SQLITE_SCHEMA_VERSION,
   type SqliteMigration,
 } from './migrations.js';
+export { SqliteRelationshipStore, type SqliteRelationshipStoreOptions } from './relationships.js';
 export { SqliteStateStore } from './state.js';
 export { SqliteTokenRepository } from './tokens.js';
 export { isSqliteUniqueViolation, SqliteUserRepository } from './users.js';
@@ -48,6 +50,11 @@ export interface SqliteStoreOptions {
    * them, and {@link SqliteStore.close} does not close it: you opened it, you close it.
    */
   database?: BetterSqlite3.Database;
+  /**
+   * Options of the relationship store ({@link SqliteStore.relationships}); with `{ model }`, every
+   * written tuple must satisfy that model's type restrictions.
+   */
+  relationships?: SqliteRelationshipStoreOptions;
 }
 
 /** A {@link Store} on SQLite, plus the connection it uses. */
@@ -57,6 +64,8 @@ export interface SqliteStore extends Store {
   readonly state: SqliteStateStore;
   readonly counters: SqliteCounterStore;
   readonly mfa: SqliteMfaRepository;
+  /** Relationship tuples for the policy evaluator (`new PolicyEvaluator({ model, store: store.relationships })`). */
+  readonly relationships: SqliteRelationshipStore;
   /** The better-sqlite3 connection (for backups, inspection, or your own tables). */
   readonly db: BetterSqlite3.Database;
   /** Closes the connection if this store opened it; a `database` passed in stays open. Idempotent. */
@@ -65,7 +74,8 @@ export interface SqliteStore extends Store {
 
 /**
  * Opens (or adopts) a SQLite database, brings its schema up to {@link SQLITE_SCHEMA_VERSION} and
- * returns a {@link Store} on it: users, tokens, state, counters and MFA factors.
+ * returns a {@link Store} on it: users, tokens, state, counters and MFA factors, plus the
+ * relationship tuples of the policy evaluator as `relationships`.
  *
  * A database the store opens itself gets `journal_mode = WAL` when it is a file (readers do not
  * block the writer, and the file survives crashes), `foreign_keys = ON`, and a `busy_timeout` of
@@ -91,6 +101,7 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
       state: new SqliteStateStore(db),
       counters: new SqliteCounterStore(db),
       mfa: new SqliteMfaRepository(db),
+      relationships: new SqliteRelationshipStore(db, options.relationships),
       db,
       close() {
         if (owned && db.open) db.close();

@@ -24,7 +24,8 @@ export interface SqliteMigration {
  * type is an error rather than a silent conversion. `tokens` has no foreign key to `users` on
  * purpose: an application that keeps its users elsewhere (its own `UserRepository`) can still
  * use this token table; a user's tokens are removed with `deleteAllForUser`. The same holds for
- * `mfa_totp` and `mfa_backup_codes` (version 2).
+ * `mfa_totp` and `mfa_backup_codes` (version 2) and for `relationships` (version 3), whose ids
+ * name objects of the application's own.
  */
 export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = Object.freeze([
   {
@@ -106,6 +107,33 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = Object.freeze([
         created_at INTEGER NOT NULL,
         PRIMARY KEY (user_id, code_hash)
       ) STRICT;
+    `,
+  },
+  {
+    version: 3,
+    name: 'relationships',
+    // A tuple `object_type:object_id#relation@subject_type:subject_id[#subject_relation]`. The
+    // subject relation is '' for a plain subject (type and relation names are never empty), so
+    // it can be part of the primary key, which also serves checks (one object + relation, one
+    // subject) and object listings. The subject index serves reverse lookups ("what can anne
+    // reach"); the (object_type, relation) index serves listings of one relation of a type.
+    sql: `
+      CREATE TABLE relationships (
+        object_type       TEXT    NOT NULL,
+        object_id         TEXT    NOT NULL,
+        relation          TEXT    NOT NULL,
+        subject_type      TEXT    NOT NULL,
+        subject_id        TEXT    NOT NULL,
+        subject_relation  TEXT    NOT NULL DEFAULT '',
+        condition_name    TEXT,
+        condition_context TEXT CHECK (condition_context IS NULL OR json_valid(condition_context)),
+        created_at        INTEGER NOT NULL,
+        PRIMARY KEY (object_type, object_id, relation, subject_type, subject_id, subject_relation),
+        CHECK (condition_context IS NULL OR condition_name IS NOT NULL)
+      ) STRICT;
+      CREATE INDEX relationships_subject_idx
+        ON relationships (subject_type, subject_id, subject_relation, relation);
+      CREATE INDEX relationships_object_type_relation_idx ON relationships (object_type, relation);
     `,
   },
 ]);

@@ -43,6 +43,15 @@ import {
   TupleIndex,
   tupleModelError,
 } from './relationship-store.js';
+import {
+  type ListResourcesRequest,
+  type ListResourcesResult,
+  type ListSubjectsRequest,
+  type ListSubjectsResult,
+  listResources,
+  listSubjects,
+  type ReverseHost,
+} from './reverse.js';
 
 /** An entity in a check: type, id and optional ABAC attributes. */
 export interface Entity {
@@ -155,6 +164,26 @@ export class PolicyEvaluator {
   /** Decides several requests independently; results are in request order. */
   async batchCheck(requests: readonly CheckRequest[]): Promise<CheckResult[]> {
     return Promise.all(requests.map((r) => this.check(r)));
+  }
+
+  /** Objects of a type the subject may act on, paginated, confirmed by `check`; see `reverse.ts`. */
+  async listResources(request: ListResourcesRequest): Promise<ListResourcesResult> {
+    return listResources(this.reverseHost(), request);
+  }
+
+  /** Subjects of a type that may act on the resource, paginated, confirmed by `check`; see `reverse.ts`. */
+  async listSubjects(request: ListSubjectsRequest): Promise<ListSubjectsResult> {
+    return listSubjects(this.reverseHost(), request);
+  }
+
+  private reverseHost(): ReverseHost {
+    return {
+      model: this.model,
+      store: this.store,
+      maxDepth: this.maxDepth,
+      maxContextualTuples: this.maxContextualTuples,
+      check: (request) => this.check(request),
+    };
   }
 
   private async decide(request: CheckRequest): Promise<CheckResult> {

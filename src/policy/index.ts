@@ -13,6 +13,21 @@ export {
   type TypeBuilder,
   type ValidModel,
 } from './builder.js';
+export { InvalidCursorError } from './cursor.js';
+export {
+  createDecisionClient,
+  type DecisionClient,
+  type DecisionClientOptions,
+  type RemoteCheckResult,
+} from './decision-client.js';
+export {
+  AUTHZEN_PATHS,
+  bearerAuthenticator,
+  createDecisionService,
+  type DecisionService,
+  type DecisionServiceOptions,
+  type EvaluationsSemantic,
+} from './decision-service.js';
 export {
   type CheckRequest,
   type CheckResult,
@@ -63,6 +78,22 @@ export {
   tupleModelError,
   tupleShapeError,
 } from './relationship-store.js';
+export {
+  DEFAULT_LIST_BUDGET,
+  DEFAULT_PAGE_SIZE,
+  type IncompleteReason,
+  type ListOptions,
+  ListQueryError,
+  type ListResourcesRequest,
+  type ListResourcesResult,
+  type ListSubjectsRequest,
+  type ListSubjectsResult,
+  listResources,
+  listSubjects,
+  MAX_PAGE_SIZE,
+  type ReverseHost,
+  WILDCARD_PROBE_ID,
+} from './reverse.js';
 export {
   defineRoles,
   type RoleDecision,

@@ -145,13 +145,14 @@ describe('SQLite store: schema and migrations', () => {
     ]);
   });
 
-  it('is at schema version 2: migration 2 adds the state, counter and MFA tables, all STRICT', () => {
-    expect(SQLITE_SCHEMA_VERSION).toBe(2);
+  it('is at schema version 3: migrations 2 and 3 add the state, counter, MFA and relationship tables, all STRICT', () => {
+    expect(SQLITE_SCHEMA_VERSION).toBe(3);
     expect(SQLITE_MIGRATIONS.map((m) => [m.version, m.name])).toEqual([
       [1, 'users and tokens'],
       [2, 'state, counters and mfa'],
+      [3, 'relationships'],
     ]);
-    expect(readSqliteSchemaVersion(store.db)).toBe(2);
+    expect(readSqliteSchemaVersion(store.db)).toBe(3);
     const tables = store.db.pragma('table_list') as { schema: string; name: string; strict: number }[];
     const strict = new Map(tables.filter((t) => t.schema === 'main').map((t) => [t.name, t.strict]));
     for (const table of [
@@ -162,6 +163,7 @@ describe('SQLite store: schema and migrations', () => {
       'gatehouse_counters',
       'mfa_totp',
       'mfa_backup_codes',
+      'relationships',
     ]) {
       expect(strict.get(table), table).toBe(1);
     }
@@ -390,7 +392,7 @@ describe('SQLite store: schema and migrations', () => {
         db
           .prepare(
             `SELECT count(*) FROM sqlite_master
-             WHERE name IN ('users', 'tokens', 'gatehouse_state', 'gatehouse_counters', 'mfa_totp', 'mfa_backup_codes', 'extra')`,
+             WHERE name IN ('users', 'tokens', 'gatehouse_state', 'gatehouse_counters', 'mfa_totp', 'mfa_backup_codes', 'relationships', 'extra')`,
           )
           .pluck()
           .get(),
@@ -459,7 +461,7 @@ describe('SQLite store: files', () => {
     }
   });
 
-  it('migrates a version-1 file to version 2 and keeps its data', async () => {
+  it('migrates a version-1 file to version 3 and keeps its data', async () => {
     const filename = tempFile();
     const v1 = new Database(filename);
     const user = buildUserRecord();
@@ -482,13 +484,14 @@ describe('SQLite store: files', () => {
 
     const store = createSqliteStore({ filename });
     try {
-      expect(readSqliteSchemaVersion(store.db)).toBe(2);
+      expect(readSqliteSchemaVersion(store.db)).toBe(3);
       const applied = store.db
         .prepare('SELECT version, name, applied_at FROM gatehouse_migrations ORDER BY version')
         .all() as { version: number; name: string; applied_at: number }[];
-      expect(applied).toHaveLength(2);
+      expect(applied).toHaveLength(3);
       expect(applied[0]).toEqual(appliedV1[0]);
       expect(applied[1]).toMatchObject({ version: 2, name: 'state, counters and mfa' });
+      expect(applied[2]).toMatchObject({ version: 3, name: 'relationships' });
       expect(await store.users.findById(user.id)).toEqual(user);
       expect(await store.users.count()).toBe(1);
       expect(await store.tokens.findById(token.id)).toEqual(token);
@@ -500,6 +503,13 @@ describe('SQLite store: files', () => {
       const totp = buildTotpRecord({ userId: user.id });
       await store.mfa.saveTotp(totp);
       expect(await store.mfa.getTotp(user.id)).toEqual(totp);
+      const share = {
+        object: { type: 'folder', id: 'f1' },
+        relation: 'viewer',
+        subject: { type: 'user', id: user.id },
+      };
+      await store.relationships.write([share]);
+      expect(await store.relationships.readTuple(share.object, 'viewer', share.subject)).toEqual(share);
     } finally {
       store.close();
     }

@@ -25,6 +25,14 @@ export {
 } from './fixtures.js';
 export type { ContractFactory } from './lifecycle.js';
 export { buildTotpRecord, describeMfaRepositoryContract } from './mfa.js';
+export {
+  defineModelRestrictedRelationshipStoreTests,
+  defineRelationshipStoreTests,
+  describeRelationshipStoreContract,
+  RELATIONSHIP_CONTRACT_MODEL,
+  type RelationshipStoreContractOptions,
+  type RelationshipStoreFactory,
+} from './relationships.js';
 export { describeStateStoreContract } from './state.js';
 export { describeTokenRepositoryContract } from './tokens.js';
 export { describeUserRepositoryContract } from './users.js';

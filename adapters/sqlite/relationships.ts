@@ -1,0 +1,273 @@
+/**
+ * {@link RelationshipStore} on SQLite (better-sqlite3): the `relationships` table (migration 3).
+ * The statements of checks (`readTuple`, `readUsersets`, `readRelation`), `write` and `delete` are
+ * prepared once; `read` prepares one statement per filter shape (which fields are present, at most
+ * a few dozen) on first use and reuses it. Values are always bound parameters, so ids holding `:`,
+ * `#`, `%`, `_`, quotes or SQL are stored and matched verbatim.
+ *
+ * @module
+ */
+import type BetterSqlite3 from 'better-sqlite3';
+import type { CompiledModel } from '../../src/policy/model.js';
+import {
+  type ObjectRef,
+  type RelationshipStore,
+  type RelationshipTuple,
+  type SubjectRef,
+  type TupleFilter,
+  TupleValidationError,
+  tupleModelError,
+  tupleShapeError,
+} from '../../src/policy/relationship-store.js';
+
+/** A row of the `relationships` table as the read statements return it. */
+interface TupleRow {
+  object_type: string;
+  object_id: string;
+  relation: string;
+  subject_type: string;
+  subject_id: string;
+  subject_relation: string;
+  condition_name: string | null;
+  condition_context: string | null;
+}
+
+/** The primary key of a tuple; `subject_relation` is `''` for a plain subject. */
+interface KeyParams {
+  object_type: string;
+  object_id: string;
+  relation: string;
+  subject_type: string;
+  subject_id: string;
+  subject_relation: string;
+}
+
+interface WriteParams extends KeyParams {
+  condition_name: string | null;
+  condition_context: string | null;
+  created_at: number;
+}
+
+interface ObjectRelationParams {
+  object_type: string;
+  object_id: string;
+  relation: string;
+}
+
+type FilterParams = Partial<Record<keyof KeyParams, string>>;
+
+const COLUMNS =
+  'object_type, object_id, relation, subject_type, subject_id, subject_relation, condition_name, condition_context';
+
+const OBJECT_RELATION = 'object_type = @object_type AND object_id = @object_id AND relation = @relation';
+
+/** Options of {@link SqliteRelationshipStore}. */
+export interface SqliteRelationshipStoreOptions {
+  /** When given, every written tuple must satisfy this model's type restrictions. */
+  readonly model?: CompiledModel;
+}
+
+function keyParams(tuple: RelationshipTuple): KeyParams {
+  return {
+    object_type: tuple.object.type,
+    object_id: tuple.object.id,
+    relation: tuple.relation,
+    subject_type: tuple.subject.type,
+    subject_id: tuple.subject.id,
+    subject_relation: tuple.subject.relation ?? '',
+  };
+}
+
+function objectRelationParams(object: ObjectRef, relation: string): ObjectRelationParams {
+  return { object_type: object.type, object_id: object.id, relation };
+}
+
+function fromRow(row: TupleRow): RelationshipTuple {
+  return {
+    object: { type: row.object_type, id: row.object_id },
+    relation: row.relation,
+    subject:
+      row.subject_relation === ''
+        ? { type: row.subject_type, id: row.subject_id }
+        : { type: row.subject_type, id: row.subject_id, relation: row.subject_relation },
+    ...(row.condition_name !== null
+      ? {
+          condition: {
+            name: row.condition_name,
+            ...(row.condition_context !== null
+              ? { context: JSON.parse(row.condition_context) as Record<string, unknown> }
+              : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+/**
+ * Serializes a condition context (already checked to be a non-null object) as the memory store
+ * copies it: its own enumerable properties, as a plain object. Returns `undefined` when it cannot
+ * be stored as JSON (a BigInt, a cycle, a throwing `toJSON`).
+ */
+function serializeContext(context: Readonly<Record<string, unknown>>): string | undefined {
+  try {
+    const json: unknown = JSON.stringify({ ...context });
+    return typeof json === 'string' ? json : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const isString = (value: unknown): value is string => typeof value === 'string';
+
+/**
+ * {@link RelationshipStore} backed by the `relationships` table of a migrated database (see
+ * `migrateSqliteDatabase`). Usually obtained as `relationships` of `createSqliteStore`.
+ *
+ * Same semantics as `MemoryRelationshipStore`: a batch is validated in full (shape, and the
+ * model's type restrictions when constructed with `{ model }`) before anything is written, then
+ * applied in one `BEGIN IMMEDIATE` transaction, so a bad tuple (or a failure half-way) leaves the
+ * table unchanged and other connections see either none or all of a batch. Writing an existing
+ * tuple replaces its condition; deleting ignores conditions and a missing tuple is a no-op. In
+ * `read`, a filter `subject` with an id is one exact subject (no relation: the plain subject).
+ * Condition contexts are stored as JSON, so they must be JSON-serializable (a context that is not
+ * fails validation) and come back as JSON values (a `Date` becomes its ISO string).
+ */
+export class SqliteRelationshipStore implements RelationshipStore {
+  readonly #db: BetterSqlite3.Database;
+  readonly #model: CompiledModel | undefined;
+  readonly #readTuple: BetterSqlite3.Statement<[KeyParams], TupleRow>;
+  readonly #readUsersets: BetterSqlite3.Statement<[ObjectRelationParams], TupleRow>;
+  readonly #readRelation: BetterSqlite3.Statement<[ObjectRelationParams], TupleRow>;
+  readonly #readByShape = new Map<string, BetterSqlite3.Statement<[FilterParams], TupleRow>>();
+  readonly #writeBatch: (rows: readonly WriteParams[]) => void;
+  readonly #deleteBatch: (keys: readonly KeyParams[]) => void;
+
+  /** Prepares the statements against `db`, which must already hold the gatehouse schema (version 3+). */
+  constructor(db: BetterSqlite3.Database, options: SqliteRelationshipStoreOptions = {}) {
+    this.#db = db;
+    this.#model = options.model;
+    this.#readTuple = db.prepare<[KeyParams], TupleRow>(
+      `SELECT ${COLUMNS} FROM relationships WHERE ${OBJECT_RELATION}
+       AND subject_type = @subject_type AND subject_id = @subject_id AND subject_relation = @subject_relation`,
+    );
+    this.#readUsersets = db.prepare<[ObjectRelationParams], TupleRow>(
+      `SELECT ${COLUMNS} FROM relationships WHERE ${OBJECT_RELATION} AND subject_relation <> ''`,
+    );
+    this.#readRelation = db.prepare<[ObjectRelationParams], TupleRow>(
+      `SELECT ${COLUMNS} FROM relationships WHERE ${OBJECT_RELATION}`,
+    );
+    // Rewriting an existing tuple replaces its condition and keeps its created_at.
+    const upsert = db.prepare<[WriteParams]>(
+      `INSERT INTO relationships (${COLUMNS}, created_at)
+       VALUES (@object_type, @object_id, @relation, @subject_type, @subject_id, @subject_relation,
+               @condition_name, @condition_context, @created_at)
+       ON CONFLICT (object_type, object_id, relation, subject_type, subject_id, subject_relation)
+       DO UPDATE SET condition_name = excluded.condition_name, condition_context = excluded.condition_context`,
+    );
+    const remove = db.prepare<[KeyParams]>(
+      `DELETE FROM relationships WHERE ${OBJECT_RELATION}
+       AND subject_type = @subject_type AND subject_id = @subject_id AND subject_relation = @subject_relation`,
+    );
+    const writeBatch = db.transaction((rows: readonly WriteParams[]) => {
+      for (const row of rows) upsert.run(row);
+    });
+    this.#writeBatch = (rows) => writeBatch.immediate(rows);
+    const deleteBatch = db.transaction((keys: readonly KeyParams[]) => {
+      for (const key of keys) remove.run(key);
+    });
+    this.#deleteBatch = (keys) => deleteBatch.immediate(keys);
+  }
+
+  async write(tuples: readonly RelationshipTuple[]): Promise<void> {
+    if (!Array.isArray(tuples)) throw new TupleValidationError(-1, 'tuples must be an array');
+    const now = Date.now();
+    const rows = tuples.map((tuple, i): WriteParams => {
+      const error = this.#model ? tupleModelError(this.#model, tuple) : tupleShapeError(tuple);
+      if (error) throw new TupleValidationError(i, error);
+      let context: string | null = null;
+      if (tuple.condition?.context !== undefined) {
+        const json = serializeContext(tuple.condition.context);
+        if (json === undefined)
+          throw new TupleValidationError(i, 'condition context is not JSON-serializable');
+        context = json;
+      }
+      return {
+        ...keyParams(tuple),
+        condition_name: tuple.condition?.name ?? null,
+        condition_context: context,
+        created_at: now,
+      };
+    });
+    if (rows.length > 0) this.#writeBatch(rows);
+  }
+
+  async delete(tuples: readonly RelationshipTuple[]): Promise<void> {
+    if (!Array.isArray(tuples)) throw new TupleValidationError(-1, 'tuples must be an array');
+    const keys = tuples.map((tuple, i): KeyParams => {
+      const error = tupleShapeError({ ...tuple, condition: undefined });
+      if (error) throw new TupleValidationError(i, error);
+      return keyParams(tuple);
+    });
+    if (keys.length > 0) this.#deleteBatch(keys);
+  }
+
+  async read(filter: TupleFilter): Promise<RelationshipTuple[]> {
+    const { object, relation, subject } = filter ?? {};
+    const params: FilterParams = {};
+    if (object !== undefined) {
+      params.object_type = object.type;
+      if (object.id !== undefined) params.object_id = object.id;
+    }
+    if (relation !== undefined) params.relation = relation;
+    if (subject !== undefined) {
+      params.subject_type = subject.type;
+      // A full subject (type and id) is one exact subject, as in `MemoryRelationshipStore`'s subject
+      // index and the reverse lookups that rely on it: without a relation it is the plain subject,
+      // not also its usersets. With the type alone, a missing relation matches any.
+      if (subject.id !== undefined) {
+        params.subject_id = subject.id;
+        params.subject_relation = subject.relation ?? '';
+      } else if (subject.relation !== undefined) {
+        params.subject_relation = subject.relation;
+      }
+    }
+    // A field that is not a string matches no stored tuple (every column is TEXT).
+    if (!Object.values(params).every(isString)) return [];
+    return this.#statementFor(params).all(params).map(fromRow);
+  }
+
+  async readTuple(
+    object: ObjectRef,
+    relation: string,
+    subject: SubjectRef,
+  ): Promise<RelationshipTuple | undefined> {
+    const row = this.#readTuple.get({
+      ...objectRelationParams(object, relation),
+      subject_type: subject.type,
+      subject_id: subject.id,
+      subject_relation: subject.relation ?? '',
+    });
+    return row ? fromRow(row) : undefined;
+  }
+
+  async readUsersets(object: ObjectRef, relation: string): Promise<RelationshipTuple[]> {
+    return this.#readUsersets.all(objectRelationParams(object, relation)).map(fromRow);
+  }
+
+  async readRelation(object: ObjectRef, relation: string): Promise<RelationshipTuple[]> {
+    return this.#readRelation.all(objectRelationParams(object, relation)).map(fromRow);
+  }
+
+  /** The statement for the set of fields present in `params`; the SQL holds column names only. */
+  #statementFor(params: FilterParams): BetterSqlite3.Statement<[FilterParams], TupleRow> {
+    const columns = (Object.keys(params) as (keyof KeyParams)[]).sort();
+    const shape = columns.join(',');
+    let statement = this.#readByShape.get(shape);
+    if (statement === undefined) {
+      const where = columns.length === 0 ? '' : ` WHERE ${columns.map((c) => `${c} = @${c}`).join(' AND ')}`;
+      statement = this.#db.prepare<[FilterParams], TupleRow>(`SELECT ${COLUMNS} FROM relationships${where}`);
+      this.#readByShape.set(shape, statement);
+    }
+    return statement;
+  }
+}
