@@ -36,6 +36,12 @@ export interface RelationshipTuple {
 }
 
 /** A read filter; every field present must match. `object.id` / `subject.id` may be left out. */
+/**
+ * A filter of {@link RelationshipStore.read}; every given field must match. A `subject` with an
+ * `id` matches exactly that subject: without `relation` only the plain subject (`team:eng`, never
+ * the userset `team:eng#member`), with `relation` only that userset. A `subject` with only a
+ * `type` matches every subject of the type.
+ */
 export interface TupleFilter {
   readonly object?: { readonly type: string; readonly id?: string };
   readonly relation?: string;
@@ -268,7 +274,12 @@ export class TupleIndex {
       if (subject) {
         if (t.subject.type !== subject.type) continue;
         if (subject.id !== undefined && t.subject.id !== subject.id) continue;
-        if (subject.relation !== undefined && t.subject.relation !== subject.relation) continue;
+        if (
+          t.subject.relation !== subject.relation &&
+          (subject.id !== undefined || subject.relation !== undefined)
+        ) {
+          continue;
+        }
       }
       out.push(t);
     }

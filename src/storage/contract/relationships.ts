@@ -249,6 +249,16 @@ export function defineRelationshipStoreTests(store: () => RelationshipStore): vo
       ]);
       expect(await store().read({ subject: { type: 'team', id: 'ops' } })).toEqual([]);
       expect(await store().read({ subject: { type: 'folder', id: '1' } })).toEqual([parentOf2]);
+      // The same holds when the object is part of the filter too.
+      expect(
+        await store().read({ object: { type: 'folder', id: '1' }, subject: { type: 'team', id: 'eng' } }),
+      ).toEqual([]);
+      expect(
+        await store().read({
+          object: { type: 'folder', id: '1' },
+          subject: { type: 'team', id: 'eng', relation: 'member' },
+        }),
+      ).toEqual([engViews1]);
     });
 
     it('by subject type alone, optionally with a subject relation', async () => {
