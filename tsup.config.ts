@@ -8,6 +8,7 @@ const entry = {
   fastify: 'adapters/fastify/index.ts',
   hono: 'adapters/hono/index.ts',
   testing: 'src/testing.ts',
+  openfga: 'src/openfga.ts',
 };
 
 const shared = {
@@ -31,7 +32,7 @@ export default defineConfig([
     clean: false,
     // gatehouse/testing is ESM-only: vitest cannot be require()d.
     entry: Object.fromEntries(Object.entries(entry).filter(([name]) => name !== 'testing')),
-    // jose 6 is ESM-only; Node 20 before 20.19 cannot require() it, so the CJS build carries its own copy.
-    noExternal: ['jose'],
+    // jose 6 and cel-js are ESM-only; Node 20 before 20.19 cannot require() them, so the CJS build carries its own copy.
+    noExternal: ['jose', '@marcbachmann/cel-js'],
   },
 ]);

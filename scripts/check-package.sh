@@ -35,6 +35,7 @@ SUBPATHS=(
   "./express       gatehouseExpress        esm,cjs   express @types/express"
   "./fastify       gatehouseFastify        esm,cjs   fastify"
   "./hono          gatehouseHono           esm,cjs   hono"
+  "./openfga       loadOpenFgaModel        esm,cjs   -"
   "./package.json  version                 json      -"
 )
 # What every consumer gets for the typecheck (bare names: versions from package-lock.json).
