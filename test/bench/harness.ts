@@ -48,7 +48,8 @@ export async function compare(
   const baseline = results.get(cases[0]?.name ?? '') ?? 1;
   console.log(`\n${title}`);
   for (const [name, opsPerSecond] of results) {
-    const ratio = (opsPerSecond / baseline).toFixed(2);
+    const r = opsPerSecond / baseline;
+    const ratio = r >= 0.01 ? r.toFixed(2) : r.toPrecision(2);
     console.log(`  ${name.padEnd(52)} ${Math.round(opsPerSecond).toString().padStart(9)} ops/s   ${ratio}x`);
   }
   return results;
