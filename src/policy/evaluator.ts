@@ -469,23 +469,7 @@ export class PolicyEvaluator {
           tuple: formatTuple(t),
           message: `member of ${t.subject.type}:${t.subject.id}#${t.subject.relation}`,
         };
-        const parts: Result[] = [];
-        if (t.condition) parts.push(await this.condition(ctx, t.condition.name, t.condition.context));
-        if (parts.every((p) => p.outcome === 'granted')) {
-          parts.push(
-            await this.relation(
-              ctx,
-              { type: t.subject.type, id: t.subject.id },
-              t.subject.relation,
-              depth + 1,
-            ),
-          );
-        }
-        const bad = parts.find((p) => p.outcome !== 'granted');
-        const children = parts.map((p) => p.exp);
-        const r: Result = bad
-          ? { ...bad, exp: { ...node, outcome: bad.outcome, children } }
-          : { outcome: 'granted', exp: { ...node, outcome: 'granted', children }, tainted: false };
+        const r = await this.throughTuple(ctx, t, node, t.subject.relation, depth);
         if (r.outcome === 'granted') return r;
         results.push(r);
       }
@@ -504,6 +488,29 @@ export class PolicyEvaluator {
       };
     }
     return anyOf(results, { rule: 'union', message: 'direct tuples' });
+  }
+
+  /**
+   * Follows one tuple to `relation` on its subject (a userset member, or a parent): the tuple's
+   * condition first, when it has one, then the relation one level deeper; `node` describes the step.
+   */
+  private async throughTuple(
+    ctx: Ctx,
+    t: RelationshipTuple,
+    node: { readonly rule: 'userset' | 'tuple_to_userset'; readonly tuple: string; readonly message: string },
+    relation: string,
+    depth: number,
+  ): Promise<Result> {
+    const parts: Result[] = [];
+    if (t.condition) parts.push(await this.condition(ctx, t.condition.name, t.condition.context));
+    if (parts.every((p) => p.outcome === 'granted')) {
+      parts.push(await this.relation(ctx, { type: t.subject.type, id: t.subject.id }, relation, depth + 1));
+    }
+    const bad = parts.find((p) => p.outcome !== 'granted');
+    const children = parts.map((p) => p.exp);
+    return bad
+      ? { ...bad, exp: { ...node, outcome: bad.outcome, children } }
+      : { outcome: 'granted', exp: { ...node, outcome: 'granted', children }, tainted: false };
   }
 
   private async tupleToUserset(
@@ -527,18 +534,7 @@ export class PolicyEvaluator {
         tuple: formatTuple(t),
         message: `${ttu.computed} from ${ttu.tupleset}`,
       };
-      const parts: Result[] = [];
-      if (t.condition) parts.push(await this.condition(ctx, t.condition.name, t.condition.context));
-      if (parts.every((p) => p.outcome === 'granted')) {
-        parts.push(
-          await this.relation(ctx, { type: t.subject.type, id: t.subject.id }, ttu.computed, depth + 1),
-        );
-      }
-      const bad = parts.find((p) => p.outcome !== 'granted');
-      const children = parts.map((p) => p.exp);
-      const r: Result = bad
-        ? { ...bad, exp: { ...node, outcome: bad.outcome, children } }
-        : { outcome: 'granted', exp: { ...node, outcome: 'granted', children }, tainted: false };
+      const r = await this.throughTuple(ctx, t, node, ttu.computed, depth);
       if (r.outcome === 'granted') return r;
       results.push(r);
     }
