@@ -17,7 +17,6 @@ import {
   OneTimeTokenError,
   RateLimitedError,
   ReauthenticationRequiredError,
-  StoreUnavailableError,
   ValidationError,
 } from '../errors.js';
 import type { RequestContext, SecurityEvents } from '../events.js';
@@ -28,6 +27,7 @@ import {
   mergeMailTemplates,
 } from '../mail/index.js';
 import type { PasswordService } from '../password/index.js';
+import { storeCall } from '../storage/store-call.js';
 import type { Store, UserRecord } from '../storage/types.js';
 import type { TokenService } from '../token/token-service.js';
 import { OneTimeTokens } from './one-time-tokens.js';
@@ -83,15 +83,6 @@ export class AccountService {
     return this.#oneTime;
   }
 
-  async #store<T>(operation: () => Promise<T>): Promise<T> {
-    try {
-      return await operation();
-    } catch (error) {
-      if (error instanceof AlreadyRegisteredError) throw error;
-      throw new StoreUnavailableError({ cause: error });
-    }
-  }
-
   /**
    * The link of an emailed token: `account.baseUrl` (never a request's Host) with the configured
    * path appended to its own path, so an app served under a prefix (`https://x.example/app`) keeps it.
@@ -138,7 +129,7 @@ export class AccountService {
    */
   async requestEmailVerification(userId: string, context?: RequestContext): Promise<void> {
     if (this.#o.config.account.emailVerification === 'off') return;
-    const user = await this.#store(() => this.#o.store.users.findById(userId));
+    const user = await storeCall(() => this.#o.store.users.findById(userId));
     if (!user?.isActive || user.emailVerifiedAt !== null) return;
     await this.#o.limiter.hit(
       'verify-resend-user',
@@ -167,7 +158,7 @@ export class AccountService {
       this.#o.config.rateLimits.verificationResendPerIp,
     );
     if (emailIssues(email).length > 0) return;
-    const user = await this.#store(() => this.#o.store.users.findByEmail(canonicalEmail(email as string)));
+    const user = await storeCall(() => this.#o.store.users.findByEmail(canonicalEmail(email as string)));
     if (!user) return;
     this.#inBackground(async () => {
       try {
@@ -181,10 +172,10 @@ export class AccountService {
   /** Confirms an email address with a verification token (single use, purpose-bound). */
   async verifyEmail(token: unknown, context?: RequestContext): Promise<void> {
     const { userId, data } = await this.#oneTime.redeem<{ email: string }>('verify_email', token);
-    const user = await this.#store(() => this.#o.store.users.findById(userId));
+    const user = await storeCall(() => this.#o.store.users.findById(userId));
     // The token verifies the address it was sent to; a changed email needs a new one.
     if (!user || user.email !== data.email) throw new NotFoundError('User');
-    await this.#store(() =>
+    await storeCall(() =>
       this.#o.store.users.update(userId, { emailVerifiedAt: this.#o.clock() }, this.#o.clock()),
     );
     this.#o.events.emit('email.verified', context, this.#o.clock(), { userId });
@@ -201,7 +192,7 @@ export class AccountService {
     if (!this.#o.config.mail.mailer) throw new MailNotConfiguredError();
     await this.#o.limiter.hit('reset-ip', context?.ip, this.#o.config.rateLimits.passwordResetPerIp);
     if (emailIssues(email).length > 0) return;
-    const user = await this.#store(() => this.#o.store.users.findByEmail(canonicalEmail(email as string)));
+    const user = await storeCall(() => this.#o.store.users.findByEmail(canonicalEmail(email as string)));
     this.#o.events.emit('password.reset_requested', context, this.#o.clock(), { userId: user?.id ?? null });
     if (!user?.isActive) return;
     this.#inBackground(async () => {
@@ -230,7 +221,7 @@ export class AccountService {
    */
   async confirmPasswordReset(token: unknown, newPassword: unknown, context?: RequestContext): Promise<void> {
     const { userId, data } = await this.#oneTime.peek<{ password?: string }>('password_reset', token);
-    const user = await this.#store(() => this.#o.store.users.findById(userId));
+    const user = await storeCall(() => this.#o.store.users.findById(userId));
     if (!user?.isActive) throw new NotFoundError('User');
     // The password changed since the link was sent: the link is void.
     if (!sameFingerprint(data?.password, user)) {
@@ -240,7 +231,7 @@ export class AccountService {
     this.#o.passwords.assertValid(newPassword as string, { email: user.email, username: user.username });
     await this.#oneTime.redeem('password_reset', token);
     const passwordHash = await this.#o.passwords.hash(newPassword as string);
-    await this.#store(() =>
+    await storeCall(() =>
       this.#o.store.users.update(userId, { passwordHash, passwordChangeRequired: false }, this.#o.clock()),
     );
     const revoked = await this.#o.tokens.revokeAllForUser(userId);
@@ -297,14 +288,13 @@ export class AccountService {
     input: { currentPassword: unknown; newEmail: unknown },
     context?: RequestContext,
   ): Promise<void> {
-    const user = await this.#store(() => this.#o.store.users.findById(userId));
+    const user = await storeCall(() => this.#o.store.users.findById(userId));
     if (!user?.isActive) throw new NotFoundError('User');
     await this.#reauthenticate(user, input.currentPassword, context);
     const issues = emailIssues(input.newEmail, 'newEmail');
     if (issues.length > 0) throw new ValidationError(issues);
     const newEmail = canonicalEmail(input.newEmail as string);
-    if (await this.#store(() => this.#o.store.users.findByEmail(newEmail)))
-      throw new AlreadyRegisteredError();
+    if (await storeCall(() => this.#o.store.users.findByEmail(newEmail))) throw new AlreadyRegisteredError();
     const ttl = this.#o.config.account.emailChangeTtl;
     const token = await this.#oneTime.issue('email_change', user.id, ttl, {
       newEmail,
@@ -345,10 +335,10 @@ export class AccountService {
       oldEmail: string;
       password?: string;
     }>('email_change', token);
-    const user = await this.#store(() => this.#o.store.users.findById(userId));
+    const user = await storeCall(() => this.#o.store.users.findById(userId));
     if (!user?.isActive || !sameFingerprint(data.password, user)) throw new OneTimeTokenError();
     const now = this.#o.clock();
-    const updated = await this.#store(() =>
+    const updated = await storeCall(() =>
       this.#o.store.users.update(userId, { email: data.newEmail, emailVerifiedAt: now }, now),
     );
     if (!updated) throw new NotFoundError('User');
@@ -368,7 +358,7 @@ export class AccountService {
     options: { currentPassword?: unknown; requirePassword?: boolean } = {},
     context?: RequestContext,
   ): Promise<void> {
-    const user = await this.#store(() => this.#o.store.users.findById(userId));
+    const user = await storeCall(() => this.#o.store.users.findById(userId));
     if (!user) throw new NotFoundError('User');
     if (options.requirePassword || options.currentPassword !== undefined) {
       try {
@@ -380,7 +370,7 @@ export class AccountService {
     }
     const { store } = this.#o;
     await this.#o.tokens.revokeAllForUser(userId);
-    await this.#store(async () => {
+    await storeCall(async () => {
       await store.tokens.deleteAllForUser(userId);
       await store.mfa.deleteAllForUser(userId);
       for (const purpose of ['verify_email', 'password_reset', 'email_change', 'mfa_challenge'] as const) {
@@ -410,7 +400,7 @@ export class AccountService {
     if (!this.#o.config.mail.mailer || emailIssues(email).length > 0) return;
     const address = canonicalEmail(email as string);
     this.#inBackground(async () => {
-      const user = await this.#store(() => this.#o.store.users.findByEmail(address));
+      const user = await storeCall(() => this.#o.store.users.findByEmail(address));
       if (!user) return;
       await this.#send(
         user.email,
@@ -426,7 +416,7 @@ export class AccountService {
 
   /** Mails the owner that their account was locked (from the `account.locked` event). */
   async notifyLocked(userId: string, until: Date | null): Promise<void> {
-    const user = await this.#store(() => this.#o.store.users.findById(userId));
+    const user = await storeCall(() => this.#o.store.users.findById(userId));
     if (!user || !this.#o.config.mail.mailer) return;
     const content = until
       ? this.#templates.accountLocked({ appName: this.#appName, until })

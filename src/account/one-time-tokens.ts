@@ -7,7 +7,8 @@
  * @module
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { OneTimeTokenError, StoreUnavailableError } from '../errors.js';
+import { OneTimeTokenError } from '../errors.js';
+import { storeCall } from '../storage/store-call.js';
 import type { StateStore } from '../storage/types.js';
 
 /** What a one-time token is for. A token of one purpose is never accepted for another. */
@@ -37,14 +38,6 @@ export class OneTimeTokens {
     this.#clock = clock;
   }
 
-  async #store<T>(operation: () => Promise<T>): Promise<T> {
-    try {
-      return await operation();
-    } catch (error) {
-      throw new StoreUnavailableError({ cause: error });
-    }
-  }
-
   /**
    * Issues a token for `userId` and `purpose`, valid for `ttlSeconds`. Any earlier token of the
    * same user and purpose stops working (a new request replaces older ones): the user's index
@@ -56,7 +49,7 @@ export class OneTimeTokens {
     const tokenHash = hash(token);
     const expiresAt = new Date(this.#clock().getTime() + ttlSeconds * 1000);
     const indexKey = OneTimeTokens.#indexKey(purpose, userId);
-    await this.#store(async () => {
+    await storeCall(async () => {
       const previous = await this.#state.get(indexKey, this.#clock());
       if (previous !== null) await this.#state.delete(`ott:${purpose}:${previous}`);
       await this.#state.set(`ott:${purpose}:${tokenHash}`, JSON.stringify({ userId, data }), expiresAt);
@@ -71,7 +64,7 @@ export class OneTimeTokens {
 
   /** Whether `tokenHash` is the user's current token of this purpose (not replaced or revoked). */
   async #isCurrent(purpose: OneTimeTokenPurpose, userId: string, tokenHash: string): Promise<boolean> {
-    const current = await this.#store(() =>
+    const current = await storeCall(() =>
       this.#state.get(OneTimeTokens.#indexKey(purpose, userId), this.#clock()),
     );
     return current !== null && safeEqual(current, tokenHash);
@@ -81,7 +74,7 @@ export class OneTimeTokens {
   async peek<T>(purpose: OneTimeTokenPurpose, token: unknown): Promise<RedeemedToken<T>> {
     if (typeof token !== 'string' || !TOKEN_SHAPE.test(token)) throw new OneTimeTokenError();
     const tokenHash = hash(token);
-    const raw = await this.#store(() => this.#state.get(`ott:${purpose}:${tokenHash}`, this.#clock()));
+    const raw = await storeCall(() => this.#state.get(`ott:${purpose}:${tokenHash}`, this.#clock()));
     if (raw === null) throw new OneTimeTokenError();
     const found = JSON.parse(raw) as RedeemedToken<T>;
     if (!(await this.#isCurrent(purpose, found.userId, tokenHash))) throw new OneTimeTokenError();
@@ -95,7 +88,7 @@ export class OneTimeTokens {
   async redeem<T>(purpose: OneTimeTokenPurpose, token: unknown): Promise<RedeemedToken<T>> {
     if (typeof token !== 'string' || !TOKEN_SHAPE.test(token)) throw new OneTimeTokenError();
     const tokenHash = hash(token);
-    const raw = await this.#store(() => this.#state.take(`ott:${purpose}:${tokenHash}`, this.#clock()));
+    const raw = await storeCall(() => this.#state.take(`ott:${purpose}:${tokenHash}`, this.#clock()));
     if (raw === null) throw new OneTimeTokenError();
     const redeemed = JSON.parse(raw) as RedeemedToken<T>;
     if (!(await this.#isCurrent(purpose, redeemed.userId, tokenHash))) throw new OneTimeTokenError();
@@ -107,7 +100,7 @@ export class OneTimeTokens {
   /** Voids the user's outstanding token of this purpose, if any. */
   async revoke(purpose: OneTimeTokenPurpose, userId: string): Promise<void> {
     const indexKey = OneTimeTokens.#indexKey(purpose, userId);
-    await this.#store(async () => {
+    await storeCall(async () => {
       const previous = await this.#state.take(indexKey, this.#clock());
       if (previous !== null) await this.#state.delete(`ott:${purpose}:${previous}`);
     });

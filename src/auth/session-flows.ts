@@ -7,14 +7,7 @@
  */
 
 import type { LockoutService } from '../defense/lockout.js';
-import {
-  InputTooLargeError,
-  InvalidCredentialsError,
-  isAuthError,
-  NotFoundError,
-  StoreUnavailableError,
-  ValidationError,
-} from '../errors.js';
+import { InputTooLargeError, InvalidCredentialsError, NotFoundError, ValidationError } from '../errors.js';
 import type { RequestContext, SecurityEvents } from '../events.js';
 import type { PasswordService } from '../password/index.js';
 import type { UserPatch, UserRecord, UserRepository } from '../storage/types.js';
@@ -31,15 +24,9 @@ export interface SessionFlowOptions {
   readonly lockout: LockoutService;
 }
 
-/** Runs a store operation; anything but an {@link AuthError} becomes {@link StoreUnavailableError}. */
-export async function storeCall<T>(operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation();
-  } catch (error) {
-    if (isAuthError(error)) throw error;
-    throw new StoreUnavailableError({ cause: error });
-  }
-}
+import { storeCall } from '../storage/store-call.js';
+
+export { storeCall };
 
 /** Refuses a non-string password or one over the policy's byte cap, before any hashing work. */
 export function checkPasswordSize(

@@ -1,15 +1,5 @@
-/**
- * Account lockout against online guessing (NIST SP 800-63B-4 §3.2.2, OWASP Authentication cheat
- * sheet): consecutive failed password checks are counted per account; at `maxFailures` the account
- * is locked for a while, and every further lock lasts `backoffFactor` times longer, up to
- * `maxLockDuration`. A successful login resets the count. Locks are temporary by default; with
- * `escalateAfter` set, that many locks in a row escalate to a lock that only an administrator or a
- * password reset lifts. A locked account answers exactly like a wrong password.
- *
- * @module
- */
-import { StoreUnavailableError } from '../errors.js';
 import type { RequestContext, SecurityEvents } from '../events.js';
+import { storeCall } from '../storage/store-call.js';
 import type { CounterStore, StateStore } from '../storage/types.js';
 
 /** Lockout settings (from `config.lockout`). */
@@ -60,17 +50,9 @@ export class LockoutService {
     this.#events = events;
   }
 
-  async #store<T>(operation: () => Promise<T>): Promise<T> {
-    try {
-      return await operation();
-    } catch (error) {
-      throw new StoreUnavailableError({ cause: error });
-    }
-  }
-
   /** The account's lock state now. */
   async state(userId: string): Promise<LockState> {
-    const raw = await this.#store(() => this.#state.get(`lock:${userId}`, this.#clock()));
+    const raw = await storeCall(() => this.#state.get(`lock:${userId}`, this.#clock()));
     if (raw === null) return UNLOCKED;
     const { until } = JSON.parse(raw) as { until: number | null };
     return { locked: true, until: until === null ? null : new Date(until) };
@@ -79,11 +61,11 @@ export class LockoutService {
   /** Records a failed password check; locks the account when it reaches `maxFailures`. */
   async recordFailure(userId: string, context?: RequestContext): Promise<LockState> {
     const now = this.#clock();
-    const { count } = await this.#store(() =>
+    const { count } = await storeCall(() =>
       this.#counters.increment(`lockout:fail:${userId}`, this.#settings.failureWindow, now),
     );
     if (count < this.#settings.maxFailures) return UNLOCKED;
-    const { count: locks } = await this.#store(() =>
+    const { count: locks } = await storeCall(() =>
       this.#counters.increment(
         `lockout:locks:${userId}`,
         Math.max(86_400, this.#settings.maxLockDuration * 2),
@@ -96,7 +78,7 @@ export class LockoutService {
       this.#settings.maxLockDuration,
     );
     const until = escalated ? null : new Date(now.getTime() + seconds * 1000);
-    await this.#store(async () => {
+    await storeCall(async () => {
       await this.#state.set(`lock:${userId}`, JSON.stringify({ until: until?.getTime() ?? null }), until);
       await this.#counters.reset(`lockout:fail:${userId}`);
     });
@@ -106,7 +88,7 @@ export class LockoutService {
 
   /** Records a successful login: the consecutive-failure count starts again. */
   async recordSuccess(userId: string): Promise<void> {
-    await this.#store(() => this.#counters.reset(`lockout:fail:${userId}`));
+    await storeCall(() => this.#counters.reset(`lockout:fail:${userId}`));
   }
 
   /**
@@ -120,7 +102,7 @@ export class LockoutService {
     context?: RequestContext,
   ): Promise<boolean> {
     const { locked } = await this.state(userId);
-    const existed = await this.#store(async () => {
+    const existed = await storeCall(async () => {
       await this.#state.delete(`lock:${userId}`);
       await this.#counters.reset(`lockout:fail:${userId}`);
       await this.#counters.reset(`lockout:locks:${userId}`);

@@ -23,6 +23,7 @@ import {
   TokenRevokedError,
 } from '../errors.js';
 import type { RequestContext, SecurityEvents } from '../events.js';
+import { storeCall } from '../storage/store-call.js';
 import type { TokenRecord, TokenRepository } from '../storage/types.js';
 import {
   type AccessTokenClaims,
@@ -124,14 +125,6 @@ export class TokenService {
     return this.#o.keys.jwks();
   }
 
-  async #store<T>(operation: () => Promise<T>): Promise<T> {
-    try {
-      return await operation();
-    } catch (error) {
-      throw new StoreUnavailableError({ cause: error });
-    }
-  }
-
   /**
    * Starts a new token family (one login): stores a refresh token record (hash only) and an
    * access token record, then signs the access token with the record id as `jti`.
@@ -153,7 +146,7 @@ export class TokenService {
       scope: scope.length > 0 ? scope.join(' ') : null,
       clientId,
     });
-    await this.#store(() => this.#o.repository.create(refreshRecord));
+    await storeCall(() => this.#o.repository.create(refreshRecord));
     return this.#withAccessToken(subject, refreshRecord, refreshToken, scope, now, context);
   }
 
@@ -207,7 +200,7 @@ export class TokenService {
         clientId,
       },
     );
-    await this.#store(() => this.#o.repository.create(record));
+    await storeCall(() => this.#o.repository.create(record));
     const accessToken = await signAccessToken(this.#o, {
       sub: subject.id,
       jti: record.id,
@@ -249,7 +242,7 @@ export class TokenService {
         this.#verified.set(accessToken as string, claims);
       }
     }
-    const record = await this.#store(() => this.#o.repository.findById(claims.jti));
+    const record = await storeCall(() => this.#o.repository.findById(claims.jti));
     if (!record?.active || record.kind !== 'access' || record.userId !== claims.sub) {
       throw new TokenRevokedError();
     }
@@ -272,7 +265,7 @@ export class TokenService {
   ): Promise<IssuedTokens> {
     if (!looksLikeRefreshToken(refreshToken)) throw new InvalidGrantError();
     const now = this.#o.clock();
-    const record = await this.#store(() => this.#o.repository.findByHash(hashOpaqueToken(refreshToken)));
+    const record = await storeCall(() => this.#o.repository.findByHash(hashOpaqueToken(refreshToken)));
     if (
       !record?.active ||
       record.kind !== 'refresh' ||
@@ -307,7 +300,7 @@ export class TokenService {
         clientId: record.clientId,
       },
     );
-    const result = await this.#store(() => this.#o.repository.rotate(record.id, next, now));
+    const result = await storeCall(() => this.#o.repository.rotate(record.id, next, now));
     if (result.status === 'already_rotated') {
       return this.#presentedAgain(result.current, refreshToken, scope, now, context, options);
     }
@@ -336,7 +329,7 @@ export class TokenService {
       now.getTime() - record.usedAt.getTime() <= refreshReuseInterval * 1000
     ) {
       const successorId = record.replacedBy;
-      const successor = await this.#store(() => this.#o.repository.findById(successorId));
+      const successor = await storeCall(() => this.#o.repository.findById(successorId));
       const successorToken = deriveSuccessorRefreshToken(successorKey, refreshToken);
       if (
         successor?.active &&
@@ -348,7 +341,7 @@ export class TokenService {
         return this.#withAccessToken(subject, successor, successorToken, scope, now, context);
       }
     }
-    const count = await this.#store(() => this.#o.repository.revokeFamily(record.familyId, now));
+    const count = await storeCall(() => this.#o.repository.revokeFamily(record.familyId, now));
     this.#o.events.emit('refresh.reused', context, now, { userId: record.userId, familyId: record.familyId });
     this.#o.events.emit('token.revoked', context, now, {
       userId: record.userId,
@@ -361,17 +354,17 @@ export class TokenService {
 
   /** Revokes one token record by id (`jti` for access tokens). `true` when it was active. */
   async revoke(tokenId: string): Promise<boolean> {
-    return this.#store(() => this.#o.repository.revoke(tokenId, this.#o.clock()));
+    return storeCall(() => this.#o.repository.revoke(tokenId, this.#o.clock()));
   }
 
   /** Revokes every token of a family: the refresh chain of one login and its access tokens. */
   async revokeFamily(familyId: string): Promise<number> {
-    return this.#store(() => this.#o.repository.revokeFamily(familyId, this.#o.clock()));
+    return storeCall(() => this.#o.repository.revokeFamily(familyId, this.#o.clock()));
   }
 
   /** Revokes every token of a user, except those of `exceptFamilyId` when given. */
   async revokeAllForUser(userId: string, options: { exceptFamilyId?: string } = {}): Promise<number> {
-    return this.#store(() =>
+    return storeCall(() =>
       this.#o.repository.revokeAllForUser(userId, this.#o.clock(), options.exceptFamilyId),
     );
   }
@@ -382,7 +375,7 @@ export class TokenService {
    */
   async findRefreshToken(refreshToken: unknown): Promise<TokenRecord | null> {
     if (!looksLikeRefreshToken(refreshToken)) return null;
-    const record = await this.#store(() => this.#o.repository.findByHash(hashOpaqueToken(refreshToken)));
+    const record = await storeCall(() => this.#o.repository.findByHash(hashOpaqueToken(refreshToken)));
     return record?.kind === 'refresh' ? record : null;
   }
 }
