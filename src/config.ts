@@ -237,6 +237,11 @@ const authorizationSchema = z
      * like a missing one (AZ-05). Default false.
      */
     hideForbidden: z.boolean().default(false),
+    /**
+     * The policy model's type for users (`user:<id>`): deleting an account deletes every tuple of
+     * the store's relationships whose subject or object is `<userType>:<id>`. Default `user`.
+     */
+    userType: z.string().min(1).default('user'),
   })
   .strict();
 

@@ -40,6 +40,7 @@ export {
   MemoryCounterStore,
   MemoryMfaRepository,
   MemoryStateStore,
+  type MemoryStoreOptions,
   MemoryTokenRepository,
   MemoryUserRepository,
 } from './storage/memory.js';

@@ -61,7 +61,7 @@ export interface AccountServiceOptions {
   readonly limiter: RateLimiter;
   readonly events: SecurityEvents;
   readonly clock: () => Date;
-  readonly config: Pick<ResolvedConfig, 'account' | 'mail' | 'rateLimits'>;
+  readonly config: Pick<ResolvedConfig, 'account' | 'mail' | 'rateLimits' | 'authorization'>;
   /** Called with errors of mails sent in the background (the flow has already answered). */
   readonly onMailError?: (error: unknown) => void;
 }
@@ -348,9 +348,20 @@ export class AccountService {
     );
   }
 
+  /** Deletes every relationship tuple naming the user as subject or as object. */
+  async #deleteRelationships(userId: string): Promise<void> {
+    const { relationships } = this.#o.store;
+    const type = this.#o.config.authorization.userType;
+    const tuples = [
+      ...(await relationships.read({ subject: { type, id: userId } })),
+      ...(await relationships.read({ object: { type, id: userId } })),
+    ];
+    if (tuples.length > 0) await relationships.delete(tuples);
+  }
+
   /**
    * Deletes an account and everything gatehouse keeps about it: tokens, second factors, pending
-   * one-time tokens and lockout state, then the user; then calls `account.onDelete` for the
+   * one-time tokens, lockout state and relationship tuples, then the user; then calls `account.onDelete` for the
    * application's own data. With `currentPassword` (self-service) the password is checked first.
    */
   async deleteAccount(
@@ -377,6 +388,7 @@ export class AccountService {
         await this.#oneTime.revoke(purpose, userId);
       }
       await store.state.delete(`lock:${userId}`);
+      await this.#deleteRelationships(userId);
       await store.users.delete(userId);
     });
     await this.#o.config.account.onDelete?.(userId);

@@ -29,7 +29,12 @@ import {
 
 /** Who is making an authenticated request. */
 export interface Principal {
-  /** The user id (for static Basic credentials: the user name). */
+  /**
+   * Who the subject is: a `user` (a person with an account, or a static Basic user name) or a
+   * `client` (a machine: a service client of the client-credentials grant).
+   */
+  readonly kind: 'user' | 'client';
+  /** The user id (for static Basic credentials: the user name; for a `client`: the client id). */
   readonly userId: string;
   /** The user as stored now (`null` for static Basic credentials). */
   readonly user: PublicUser | null;
@@ -42,7 +47,7 @@ export interface Principal {
   /** The token family (login session), or `null` for Basic. */
   readonly familyId: string | null;
   /** How the request authenticated. */
-  readonly method: 'bearer' | 'cookie' | 'basic';
+  readonly method: 'bearer' | 'cookie' | 'basic' | 'api_key';
 }
 
 /** A guard's answer: go on with a principal (or `null` for an optional guard), or send `result`. */
@@ -134,6 +139,7 @@ export class HttpGuards {
     try {
       const { user, claims, familyId } = await this.#gatehouse.auth.authenticate(token);
       return allowed({
+        kind: 'user',
         userId: user.id,
         user,
         role: user.role,
@@ -173,6 +179,7 @@ export class HttpGuards {
       const role = this.#checkStatic(options.credentials, header.username, header.password);
       if (role === undefined) return refused(this.#basicChallenge());
       return allowed({
+        kind: 'user',
         userId: header.username,
         user: null,
         role,
@@ -189,6 +196,7 @@ export class HttpGuards {
         'basic',
       );
       return allowed({
+        kind: 'user',
         userId: user.id,
         user,
         role: user.role,

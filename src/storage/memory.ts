@@ -5,6 +5,10 @@
  * @module
  */
 import { AlreadyRegisteredError } from '../errors.js';
+import {
+  MemoryRelationshipStore,
+  type MemoryRelationshipStoreOptions,
+} from '../policy/relationship-store.js';
 import { MemoryCounterStore } from './memory/counters.js';
 import { MemoryMfaRepository } from './memory/mfa.js';
 import { MemoryStateStore } from './memory/state.js';
@@ -190,13 +194,23 @@ export class MemoryTokenRepository implements TokenRepository {
   }
 }
 
-/** A complete in-memory {@link Store}: users, tokens, state, counters and MFA factors. */
-export function createMemoryStore(): Store {
+/** Options of {@link createMemoryStore}. */
+export interface MemoryStoreOptions {
+  /** Options of the relationship store; with `{ model }`, every written tuple is checked against it. */
+  readonly relationships?: MemoryRelationshipStoreOptions;
+}
+
+/**
+ * A complete in-memory {@link Store}: users, tokens, state, counters, MFA factors and relationship
+ * tuples (`new PolicyEvaluator({ model, store: store.relationships })`).
+ */
+export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
   return {
     users: new MemoryUserRepository(),
     tokens: new MemoryTokenRepository(),
     state: new MemoryStateStore(),
     counters: new MemoryCounterStore(),
     mfa: new MemoryMfaRepository(),
+    relationships: new MemoryRelationshipStore(options.relationships),
   };
 }

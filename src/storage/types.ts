@@ -13,6 +13,8 @@
  * @module
  */
 
+import type { RelationshipStore } from '../policy/relationship-store.js';
+
 /** The role every newly registered user gets. */
 export const DEFAULT_ROLE = 'USER';
 
@@ -163,6 +165,8 @@ export interface Store {
   readonly counters: CounterStore;
   /** TOTP factors and backup codes. */
   readonly mfa: MfaRepository;
+  /** Relationship tuples of the policy evaluator (ReBAC); a deleted user's tuples go with them. */
+  readonly relationships: RelationshipStore;
   /** Releases connections or file handles. Optional. */
   close?(): Promise<void> | void;
 }

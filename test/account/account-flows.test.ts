@@ -541,6 +541,24 @@ describe('account deletion', () => {
     }
     const verify = await verificationToken(gh);
     const reset = await resetToken(gh);
+    const tuples = {
+      asSubject: {
+        object: { type: 'team', id: 'eng' },
+        relation: 'member',
+        subject: { type: 'user', id: userId },
+      },
+      asObject: {
+        object: { type: 'user', id: userId },
+        relation: 'manager',
+        subject: { type: 'user', id: otherId },
+      },
+      other: {
+        object: { type: 'team', id: 'eng' },
+        relation: 'member',
+        subject: { type: 'user', id: otherId },
+      },
+    };
+    await gh.store.relationships.write(Object.values(tuples));
 
     await gh.account.deleteAccount(userId, { currentPassword: GOOD_PASSWORD, requirePassword: true }, CTX);
 
@@ -552,6 +570,11 @@ describe('account deletion', () => {
     expect(await gh.store.tokens.deleteAllForUser(userId)).toBe(0);
     expect(await gh.store.mfa.getTotp(userId)).toBeNull();
     expect(await gh.store.mfa.countBackupCodes(userId)).toBe(0);
+    // Tuples naming the user, as subject or as object, are gone; others stay.
+    expect(await gh.store.relationships.read({ object: { type: 'team', id: 'eng' } })).toEqual([
+      tuples.other,
+    ]);
+    expect(await gh.store.relationships.read({ object: { type: 'user', id: userId } })).toEqual([]);
     await expect(gh.account.verifyEmail(verify)).rejects.toBeInstanceOf(OneTimeTokenError);
     await expect(gh.account.confirmPasswordReset(reset, NEW_PASSWORD)).rejects.toBeInstanceOf(
       OneTimeTokenError,

@@ -45,8 +45,8 @@ describeStoreContract('SQLite store (temp file, WAL)', () => createSqliteStore({
 describeStoreContract('SQLite store (bring your own database)', () => {
   const db = new Database(':memory:');
   const store = createSqliteStore({ database: db });
-  const { users, tokens, state, counters, mfa } = store;
-  return { users, tokens, state, counters, mfa, close: () => void db.close() };
+  const { users, tokens, state, counters, mfa, relationships } = store;
+  return { users, tokens, state, counters, mfa, relationships, close: () => void db.close() };
 });
 // Each table alone, as used next to repositories kept elsewhere.
 describeTokenRepositoryContract('SQLite token repository (standalone)', () => createSqliteStore().tokens);
