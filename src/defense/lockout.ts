@@ -1,12 +1,13 @@
 import type { RequestContext, SecurityEvents } from '../events.js';
 import { storeCall } from '../storage/store-call.js';
 import type { CounterStore, StateStore } from '../storage/types.js';
+import { SlidingWindowCounter, slidingEstimate } from './sliding-window.js';
 
 /** Lockout settings (from `config.lockout`). */
 export interface LockoutSettings {
   /** Consecutive failures that lock the account (at most 100). */
   readonly maxFailures: number;
-  /** Seconds over which failures count as consecutive. */
+  /** Seconds over which failures count as consecutive (a sliding window). */
   readonly failureWindow: number;
   /** Seconds of the first lock. */
   readonly lockDuration: number;
@@ -33,6 +34,7 @@ const UNLOCKED: LockState = Object.freeze({ locked: false, until: null });
 export class LockoutService {
   readonly #state: StateStore;
   readonly #counters: CounterStore;
+  readonly #failures: SlidingWindowCounter;
   readonly #settings: LockoutSettings;
   readonly #clock: () => Date;
   readonly #events: SecurityEvents;
@@ -45,6 +47,7 @@ export class LockoutService {
   ) {
     this.#state = stores.state;
     this.#counters = stores.counters;
+    this.#failures = new SlidingWindowCounter(stores.counters);
     this.#settings = settings;
     this.#clock = clock;
     this.#events = events;
@@ -58,12 +61,16 @@ export class LockoutService {
     return { locked: true, until: until === null ? null : new Date(until) };
   }
 
-  /** Records a failed password check; locks the account when it reaches `maxFailures`. */
+  /**
+   * Records a failed password check; locks the account when the failures of the last
+   * `failureWindow` seconds (a sliding-window estimate) reach `maxFailures`.
+   */
   async recordFailure(userId: string, context?: RequestContext): Promise<LockState> {
     const now = this.#clock();
-    const { count } = await storeCall(() =>
-      this.#counters.increment(`lockout:fail:${userId}`, this.#settings.failureWindow, now),
+    const failures = await storeCall(() =>
+      this.#failures.add(`lockout:fail:${userId}`, this.#settings.failureWindow, now),
     );
+    const count = Math.floor(slidingEstimate(failures));
     if (count < this.#settings.maxFailures) return UNLOCKED;
     const { count: locks } = await storeCall(() =>
       this.#counters.increment(
@@ -80,7 +87,7 @@ export class LockoutService {
     const until = escalated ? null : new Date(now.getTime() + seconds * 1000);
     await storeCall(async () => {
       await this.#state.set(`lock:${userId}`, JSON.stringify({ until: until?.getTime() ?? null }), until);
-      await this.#counters.reset(`lockout:fail:${userId}`);
+      await this.#resetFailures(userId, now);
     });
     this.#events.emit('account.locked', context, now, { userId, until, failures: count });
     return { locked: true, until };
@@ -88,7 +95,11 @@ export class LockoutService {
 
   /** Records a successful login: the consecutive-failure count starts again. */
   async recordSuccess(userId: string): Promise<void> {
-    await storeCall(() => this.#counters.reset(`lockout:fail:${userId}`));
+    await storeCall(() => this.#resetFailures(userId, this.#clock()));
+  }
+
+  #resetFailures(userId: string, now: Date): Promise<void> {
+    return this.#failures.reset(`lockout:fail:${userId}`, this.#settings.failureWindow, now);
   }
 
   /**
@@ -104,7 +115,7 @@ export class LockoutService {
     const { locked } = await this.state(userId);
     const existed = await storeCall(async () => {
       await this.#state.delete(`lock:${userId}`);
-      await this.#counters.reset(`lockout:fail:${userId}`);
+      await this.#resetFailures(userId, this.#clock());
       await this.#counters.reset(`lockout:locks:${userId}`);
       return locked;
     });

@@ -1,13 +1,19 @@
 /**
- * Fixed-window rate limits on a {@link CounterStore}: per client IP, per account, per route.
+ * Sliding-window rate limits on a {@link CounterStore}: per client IP, per account, per route.
  *
  * @module
  */
 import { RateLimitedError, StoreUnavailableError } from '../errors.js';
 import type { SecurityEvents } from '../events.js';
 import type { CounterStore } from '../storage/types.js';
+import {
+  msUntilAllowed,
+  type SlidingCount,
+  SlidingWindowCounter,
+  slidingEstimate,
+} from './sliding-window.js';
 
-/** One limit: at most `limit` hits per `window` seconds. */
+/** One limit: at most `limit` hits in any `window` seconds (a sliding window, see {@link SlidingWindowCounter}). */
 export interface RateLimit {
   readonly limit: number;
   readonly window: number;
@@ -15,23 +21,26 @@ export interface RateLimit {
 
 /**
  * Counts hits per bucket and key and refuses with {@link RateLimitedError} (429 with
- * `Retry-After`) once a key is over its limit. A missing key (e.g. no client IP known) is not
- * limited by that key. Store failures fail closed.
+ * `Retry-After`) once a key is over its limit. Windows slide: the count at any moment estimates
+ * the hits of the last `window` seconds (see {@link SlidingWindowCounter}), so a burst across a
+ * window boundary is not admitted twice. A refused hit is not counted, so a client that waits
+ * `Retry-After` seconds gets through; `Retry-After` is the exact wait for that (it may exceed the
+ * window after a burst). A missing key (e.g. no client IP known) is not limited by that key.
+ * Store failures fail closed ({@link StoreUnavailableError}).
  */
 export class RateLimiter {
-  readonly #counters: CounterStore;
+  readonly #windows: SlidingWindowCounter;
   readonly #clock: () => Date;
-
   readonly #events: SecurityEvents | undefined;
 
   constructor(counters: CounterStore, clock: () => Date, events?: SecurityEvents) {
-    this.#counters = counters;
+    this.#windows = new SlidingWindowCounter(counters);
     this.#clock = clock;
     this.#events = events;
   }
 
-  #refuse(bucket: string, resetAt: Date, now: Date): never {
-    const error = new RateLimitedError((resetAt.getTime() - now.getTime()) / 1000);
+  #refuse(bucket: string, count: SlidingCount, limit: RateLimit, now: Date): never {
+    const error = new RateLimitedError(msUntilAllowed(count, limit.limit) / 1000);
     this.#events?.emit('rate.limited', undefined, now, { bucket, retryAfter: error.retryAfter });
     throw error;
   }
@@ -40,48 +49,49 @@ export class RateLimiter {
     return `rl:${bucket}:${key}`;
   }
 
-  /** Counts one hit and throws {@link RateLimitedError} when it is over the limit. */
+  static async #call<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      throw new StoreUnavailableError({ cause: error });
+    }
+  }
+
+  /**
+   * Counts one hit, or throws {@link RateLimitedError} without counting it when it would go over
+   * the limit. Of concurrent hits that all see room, the ones the atomic increment puts over the
+   * limit are refused too (those are counted), so the limit holds under races.
+   */
   async hit(bucket: string, key: string | null | undefined, limit: RateLimit): Promise<void> {
     if (!key) return;
     const now = this.#clock();
-    let value: Awaited<ReturnType<CounterStore['increment']>>;
-    try {
-      value = await this.#counters.increment(RateLimiter.#key(bucket, key), limit.window, now);
-    } catch (error) {
-      throw new StoreUnavailableError({ cause: error });
-    }
-    if (value.count > limit.limit) this.#refuse(bucket, value.resetAt, now);
+    const name = RateLimiter.#key(bucket, key);
+    const before = await RateLimiter.#call(() => this.#windows.read(name, limit.window, now));
+    if (slidingEstimate(before) + 1 > limit.limit) this.#refuse(bucket, before, limit, now);
+    const after = await RateLimiter.#call(() => this.#windows.add(name, limit.window, now, before.previous));
+    if (slidingEstimate(after) > limit.limit) this.#refuse(bucket, after, limit, now);
   }
 
-  /** Throws {@link RateLimitedError} when the key is already at its limit, without counting. */
+  /** Throws {@link RateLimitedError} when one more hit would go over the limit, without counting. */
   async check(bucket: string, key: string | null | undefined, limit: RateLimit): Promise<void> {
     if (!key) return;
     const now = this.#clock();
-    let value: Awaited<ReturnType<CounterStore['get']>>;
-    try {
-      value = await this.#counters.get(RateLimiter.#key(bucket, key), now);
-    } catch (error) {
-      throw new StoreUnavailableError({ cause: error });
-    }
-    if (value && value.count >= limit.limit) this.#refuse(bucket, value.resetAt, now);
+    const count = await RateLimiter.#call(() =>
+      this.#windows.read(RateLimiter.#key(bucket, key), limit.window, now),
+    );
+    if (slidingEstimate(count) + 1 > limit.limit) this.#refuse(bucket, count, limit, now);
   }
 
   /** Counts one hit without checking (e.g. a failure recorded after the fact). */
   async record(bucket: string, key: string | null | undefined, limit: RateLimit): Promise<void> {
     if (!key) return;
-    try {
-      await this.#counters.increment(RateLimiter.#key(bucket, key), limit.window, this.#clock());
-    } catch (error) {
-      throw new StoreUnavailableError({ cause: error });
-    }
+    const now = this.#clock();
+    await RateLimiter.#call(() => this.#windows.add(RateLimiter.#key(bucket, key), limit.window, now));
   }
 
   /** Forgets a key's count. */
-  async reset(bucket: string, key: string): Promise<void> {
-    try {
-      await this.#counters.reset(RateLimiter.#key(bucket, key));
-    } catch (error) {
-      throw new StoreUnavailableError({ cause: error });
-    }
+  async reset(bucket: string, key: string, limit: RateLimit): Promise<void> {
+    const now = this.#clock();
+    await RateLimiter.#call(() => this.#windows.reset(RateLimiter.#key(bucket, key), limit.window, now));
   }
 }

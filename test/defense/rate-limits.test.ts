@@ -1,7 +1,12 @@
 /**
  * RL-06: rate limits on registration, refresh, password reset (per IP and per account) and
  * verification resend (per account). Each one: the (N+1)th request in the window is refused with
- * RateLimitedError (429 with an integer Retry-After), and the window ends (fake clock).
+ * RateLimitedError (429 with an integer Retry-After), and after exactly Retry-After seconds it
+ * goes through (fake clock; a second earlier it is still refused, and refused requests don't count).
+ *
+ * Windows slide: a burst of N at the start of a window of W seconds still weighs in the next
+ * window, fading linearly, so with a limit of N the next request is admitted W + ceil(W / N)
+ * seconds after the burst (the fake clock starts on a window boundary).
  */
 import { describe, expect, it } from 'vitest';
 import { RateLimitedError, type RequestContext } from '../../src/index.js';
@@ -31,13 +36,16 @@ describe('RL-06: registration per IP', () => {
       await gh.auth.register({ email: `user${i}@example.com`, password: GOOD_PASSWORD }, A);
     }
     const error = await limited(gh.auth.register({ email: 'user3@example.com', password: GOOD_PASSWORD }, A));
-    expect(error.retryAfter).toBe(3600);
+    expect(error.retryAfter).toBe(3600 + 1200);
     // Invalid input is throttled as well: the limit is checked before any validation.
     await limited(gh.auth.register({ email: 'not-an-email', password: 'x' }, A));
     expect(await gh.store.users.findByEmail('user3@example.com')).toBeNull();
 
     await gh.auth.register({ email: 'user3@example.com', password: GOOD_PASSWORD }, B);
-    gh.clock.advance(3599);
+    // A fixed window would admit a new burst at 3600 s; the sliding one still counts the first.
+    gh.clock.advance(3600);
+    await limited(gh.auth.register({ email: 'user4@example.com', password: GOOD_PASSWORD }, A));
+    gh.clock.advance(1199);
     await limited(gh.auth.register({ email: 'user4@example.com', password: GOOD_PASSWORD }, A));
     gh.clock.advance(1);
     await expect(
@@ -53,13 +61,15 @@ describe('RL-06: refresh per IP', () => {
     let { refreshToken } = await signIn(gh, 'ada@example.com', GOOD_PASSWORD, A);
     for (let i = 0; i < 3; i++) refreshToken = (await gh.auth.refresh(refreshToken, A)).refreshToken;
     const error = await limited(gh.auth.refresh(refreshToken, A));
-    expect(error.retryAfter).toBe(60);
+    expect(error.retryAfter).toBe(60 + 20);
     // Garbage counts too (and is refused as throttled, not parsed).
     await limited(gh.auth.refresh('garbage', A));
 
     refreshToken = (await gh.auth.refresh(refreshToken, B)).refreshToken;
     await limited(gh.auth.refresh(refreshToken, A));
-    gh.clock.advance(60);
+    gh.clock.advance(79);
+    await limited(gh.auth.refresh(refreshToken, A));
+    gh.clock.advance(1);
     await expect(gh.auth.refresh(refreshToken, A)).resolves.toMatchObject({ tokenType: 'Bearer' });
   });
 });
@@ -77,7 +87,9 @@ describe('RL-06: password reset per IP and per account', () => {
     expect(JSON.stringify(unknown)).toBe(JSON.stringify(known));
 
     await expect(gh.account.requestPasswordReset('nobody@example.com', B)).resolves.toBeUndefined();
-    gh.clock.advance(3600);
+    gh.clock.advance(known.retryAfter - 1);
+    await limited(gh.account.requestPasswordReset('nobody@example.com', A));
+    gh.clock.advance(1);
     await expect(gh.account.requestPasswordReset('nobody@example.com', A)).resolves.toBeUndefined();
   });
 
@@ -95,7 +107,12 @@ describe('RL-06: password reset per IP and per account', () => {
     expect(resetMails()).toHaveLength(2);
 
     // The tokens of the mails that were sent: only the latest works (a new request replaces older ones).
-    gh.clock.advance(3600);
+    // 2 per 3600 s: the third is admitted 3600 + 1800 s after the first two.
+    gh.clock.advance(5399);
+    await gh.account.requestPasswordReset('ada@example.com', { ip: '198.51.100.98' });
+    await settle();
+    expect(resetMails()).toHaveLength(2);
+    gh.clock.advance(1);
     await gh.account.requestPasswordReset('ada@example.com', { ip: '198.51.100.99' });
     const third = await waitForMail(gh.mailer, 'ada@example.com', '/reset-password', 3);
     expect(resetMails()).toHaveLength(3);
@@ -114,7 +131,7 @@ describe('RL-06: verification resend per account', () => {
     await gh.account.requestEmailVerification(user.id, A);
     await gh.account.requestEmailVerification(user.id, B);
     const error = await limited(gh.account.requestEmailVerification(user.id, { ip: '192.0.2.9' }));
-    expect(error.retryAfter).toBe(3600);
+    expect(error.retryAfter).toBe(3600 + 1200);
     expect(gh.mailer.messages).toHaveLength(3);
 
     // Resend by address answers the same way over the limit (no enumeration), and sends nothing.
@@ -122,7 +139,7 @@ describe('RL-06: verification resend per account', () => {
     await settle();
     expect(gh.mailer.messages).toHaveLength(3);
 
-    gh.clock.advance(3600);
+    gh.clock.advance(error.retryAfter);
     await gh.account.resendEmailVerification('ada@example.com', A);
     const fourth = await waitForMail(gh.mailer, 'ada@example.com', '/verify-email', 4);
     await gh.account.verifyEmail(tokenOf(fourth));
@@ -143,7 +160,7 @@ describe('verification resend per IP and the rate.limited event', () => {
       gh.account.resendEmailVerification('c@example.com', { ip: '203.0.113.100' }),
     ).resolves.toBeUndefined();
     expect(gh.seen.filter((e) => e.type === 'rate.limited')).toEqual([
-      expect.objectContaining({ bucket: 'verify-resend-ip', retryAfter: 60 }),
+      expect.objectContaining({ bucket: 'verify-resend-ip', retryAfter: 60 + 30 }),
     ]);
   });
 });

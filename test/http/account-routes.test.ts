@@ -234,7 +234,8 @@ describe.each(ADAPTERS)('throttled account and login routes: %s', (_name, start)
       expect(reply.status).toBe(429);
       const retryAfter = reply.headers.get('retry-after') ?? '';
       expect(retryAfter).toMatch(/^[1-9]\d*$/);
-      expect(Number(retryAfter)).toBeLessThanOrEqual(900);
+      // A sliding window of 900 s: a burst fades over the next window, so at most two windows.
+      expect(Number(retryAfter)).toBeLessThanOrEqual(1800);
       expect(reply.body).toEqual({ error: 'rate_limited', message: 'Too many requests' });
       expectNoLeak(reply.text);
     }

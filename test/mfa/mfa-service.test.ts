@@ -496,7 +496,12 @@ describe('failed second factors (MF-05, RL-06, RL-07)', () => {
     await expect(gh.mfa.confirmTotpEnrolment(user.id, codeAt(gh, secret))).rejects.toBeInstanceOf(
       RateLimitedError,
     );
-    gh.clock.advance(300);
+    // Sliding window: 2 hits at the start of a 300 s window fade out by 300 + 150 s.
+    gh.clock.advance(449);
+    await expect(gh.mfa.confirmTotpEnrolment(user.id, codeAt(gh, secret))).rejects.toBeInstanceOf(
+      RateLimitedError,
+    );
+    gh.clock.advance(1);
     await gh.mfa.confirmTotpEnrolment(user.id, codeAt(gh, secret));
     gh.clock.advance(90);
     await expect(
