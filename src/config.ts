@@ -6,10 +6,14 @@
  * @module
  */
 import { z } from 'zod';
+import { apiKeysConfigSchema } from './apikey/config.js';
+import { clientsConfigSchema, deviceConfigSchema } from './clients/config.js';
 import { ConfigError } from './errors.js';
 import type { Mailer, MailTemplates } from './mail/index.js';
+import { oauthConfigSchema } from './oauth/config.js';
 import type { CheckRequest } from './policy/evaluator.js';
 import type { Roles } from './policy/roles.js';
+import { resourceServerConfigSchema } from './resource-server/config.js';
 import type { Store } from './storage/types.js';
 import { JWS_ALGORITHMS, type KeyConfig } from './token/keys.js';
 
@@ -151,6 +155,13 @@ const rateLimitsSchema = z
     verificationResendPerIp: limit(10, 60 * 60),
     /** Second-factor attempts per login challenge or user. */
     mfaPerUser: limit(5, 5 * 60),
+    /** Device user-code entries (look-ups, approvals, denials) per signed-in user and per client IP (RFC 8628 §5.1). */
+    deviceCodeEntryPerUser: limit(10, 15 * 60),
+    deviceCodeEntryPerIp: limit(30, 15 * 60),
+    /** Device authorization requests (`POST /device/authorize`) per client IP. */
+    deviceAuthorizePerIp: limit(30, 15 * 60),
+    /** Starts of a login with an identity provider (`GET /oauth/<provider>/login`) per client IP. */
+    oauthStartPerIp: limit(30, 5 * 60),
   })
   .strict();
 
@@ -354,6 +365,16 @@ export const configSchema = z
     authorization: authorizationSchema.prefault({}),
     /** HTTP layer: realm, body limit, cookie mode. */
     http: httpSchema.prefault({}),
+    /** Registered service clients (client credentials): the role of their principals. */
+    clients: clientsConfigSchema.prefault({}),
+    /** The device authorization grant (RFC 8628): verification page, code lifetime, polling interval. */
+    device: deviceConfigSchema.prefault({}),
+    /** API keys for machine clients: scopes allowed, lifetimes, per-user cap, header. Off by default. */
+    apiKeys: apiKeysConfigSchema.prefault({}),
+    /** Access tokens of other authorization servers accepted by `authenticate` (trusted issuers). */
+    resourceServer: resourceServerConfigSchema.prefault({}),
+    /** Login with identity providers (GitHub, OpenID Connect, your own), account linking, return paths. */
+    oauth: oauthConfigSchema.prefault({}),
     /** Clock, for tests. Default `() => new Date()`. */
     clock: z
       .custom<() => Date>((v) => typeof v === 'function', { message: 'must be a function returning a Date' })

@@ -31,6 +31,30 @@ export const AUTH_ERROR_CODES = [
   'ERR_MAIL_NOT_CONFIGURED',
   'ERR_MFA_NOT_CONFIGURED',
   'ERR_MFA_ALREADY_ENABLED',
+  // API keys (src/apikey) and tokens of external issuers (src/resource-server).
+  'ERR_INSUFFICIENT_SCOPE',
+  'ERR_SESSION_REQUIRED',
+  'ERR_API_KEY_LIMIT_REACHED',
+  'ERR_ISSUER_UNAVAILABLE',
+  // Service clients and the device authorization grant (src/clients, src/device).
+  'ERR_INVALID_CLIENT',
+  'ERR_UNAUTHORIZED_CLIENT',
+  'ERR_INVALID_USER_CODE',
+  'ERR_AUTHORIZATION_PENDING',
+  'ERR_SLOW_DOWN',
+  'ERR_ACCESS_DENIED',
+  'ERR_DEVICE_CODE_EXPIRED',
+  'ERR_DEVICE_FLOW_NOT_CONFIGURED',
+  // Login with an identity provider, provider tokens, outbound client credentials (src/oauth).
+  'ERR_OAUTH_UNKNOWN_PROVIDER',
+  'ERR_OAUTH_INVALID_STATE',
+  'ERR_OAUTH_DENIED',
+  'ERR_OAUTH_FAILED',
+  'ERR_OAUTH_PROVIDER_UNAVAILABLE',
+  'ERR_OAUTH_EMAIL_NOT_VERIFIED',
+  'ERR_OAUTH_ACCOUNT_EXISTS',
+  'ERR_OAUTH_IDENTITY_LINKED',
+  'ERR_OAUTH_TOKENS_UNAVAILABLE',
 ] as const;
 
 /** A stable error code of an {@link AuthError}. */
@@ -254,6 +278,47 @@ export class EmailNotVerifiedError extends AuthError {
 export class MailNotConfiguredError extends AuthError {
   constructor() {
     super('ERR_MAIL_NOT_CONFIGURED', 501, 'This feature is not available');
+  }
+}
+
+/**
+ * The credential is valid but lacks a scope the request needs (RFC 6750 §3.1 `insufficient_scope`,
+ * 403). `scopes` lists what was required, never what the token carried.
+ */
+export class InsufficientScopeError extends AuthError {
+  /** The scopes the request needs. */
+  readonly scopes: readonly string[];
+
+  constructor(scopes: readonly string[]) {
+    super('ERR_INSUFFICIENT_SCOPE', 403, 'Insufficient scope');
+    this.scopes = scopes;
+  }
+}
+
+/**
+ * The operation needs a signed-in user (a session or access token of this gatehouse), and the
+ * request authenticated otherwise, e.g. with an API key: an API key cannot create API keys.
+ */
+export class SessionRequiredError extends AuthError {
+  constructor() {
+    super('ERR_SESSION_REQUIRED', 403, 'This operation needs a signed-in user');
+  }
+}
+
+/** The user already has as many active API keys as `apiKeys.maxKeysPerUser` allows (409). */
+export class ApiKeyLimitReachedError extends AuthError {
+  constructor() {
+    super('ERR_API_KEY_LIMIT_REACHED', 409, 'Too many active API keys');
+  }
+}
+
+/**
+ * The keys (or discovery document) of an external issuer could not be fetched in time: the token
+ * can be neither accepted nor refused, so the request is answered 503 (fail closed, never a hang).
+ */
+export class IssuerUnavailableError extends AuthError {
+  constructor(options?: { cause?: unknown }) {
+    super('ERR_ISSUER_UNAVAILABLE', 503, 'Service temporarily unavailable', options);
   }
 }
 

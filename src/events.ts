@@ -17,9 +17,9 @@ export interface RequestContext {
 /**
  * How a user proved who they are: `password` (a login without a second factor), `basic` (HTTP
  * Basic), or, for a login completed with a second factor after the password, `totp` or
- * `backup_code`.
+ * `backup_code`; `device_code` for tokens issued to a device the signed-in user approved (RFC 8628).
  */
-export type AuthenticationFactor = 'password' | 'basic' | 'totp' | 'backup_code';
+export type AuthenticationFactor = 'password' | 'basic' | 'totp' | 'backup_code' | 'device_code' | 'oauth';
 
 /** A second factor a login challenge can be answered with. */
 export type MfaMethod = 'totp' | 'backup_code';
@@ -40,6 +40,8 @@ export interface SecurityEventMap {
     readonly factor: AuthenticationFactor;
     /** The token family started by this login; `null` when no tokens were issued (HTTP Basic). */
     readonly familyId: string | null;
+    /** For `factor: 'oauth'`: the configured provider name. */
+    readonly provider?: string;
   };
   'login.failed': {
     /** Set when the identifier matched an account. */
@@ -52,7 +54,15 @@ export interface SecurityEventMap {
       | 'account_locked'
       | 'no_password'
       /** HTTP Basic for an account with a second factor: a password alone is not enough. */
-      | 'mfa_required';
+      | 'mfa_required'
+      /** Login with an identity provider (`factor: 'oauth'`): see `provider` and the OAuth reasons. */
+      | 'oauth_invalid_state'
+      | 'oauth_denied'
+      | 'oauth_failed'
+      | 'oauth_email_not_verified'
+      | 'oauth_account_exists';
+    /** For `factor: 'oauth'`: the configured provider name. */
+    readonly provider?: string;
   };
   'password.rehashed': { readonly userId: string; readonly from: 'argon2' | 'bcrypt' | 'scrypt' | 'unknown' };
   'password.changed': { readonly userId: string; readonly revokedTokens: number };
@@ -120,6 +130,80 @@ export interface SecurityEventMap {
   'mfa.suspicious': { readonly userId: string; readonly consecutiveFailures: number };
   /** A backup code was used to complete a login. */
   'mfa.backup_code_used': { readonly userId: string; readonly remaining: number };
+  /**
+   * An authorization decision (the policy evaluator's decision log, or a guard's decider that
+   * failed). Off by default: fail-closed decisions are reported as soon as an evaluator or the
+   * guards have an event bus, every deny or every decision on request. Entities are `type:id`.
+   */
+  'authz.decision': {
+    readonly subject: string;
+    readonly action: string;
+    readonly resource: string;
+    readonly allowed: boolean;
+    /** The stable decision code: `granted`, `not_granted`, `deny_rule`, `store_error`, ... */
+    readonly code: string;
+    /** `true` when the deny comes from a failure (store, condition input, limit, timeout), not the data (AZ-02). */
+    readonly failClosed: boolean;
+    readonly durationMs: number;
+  };
+  /**
+   * An identity at a provider was linked to a user: at the first login through it (`login`, a new
+   * account), by a verified email when `oauth.linkByEmail` allows it (`email`), or by the signed-in
+   * user (`link`).
+   */
+  'identity.linked': { readonly userId: string; readonly provider: string; readonly via: 'login' | 'email' | 'link' };
+  /** A linked identity was removed by its user or an administrator. */
+  'identity.unlinked': { readonly userId: string; readonly provider: string };
+  /** The kept provider tokens of a user were refreshed at the provider (never the tokens themselves). */
+  'identity.tokens_refreshed': { readonly userId: string; readonly provider: string };
+  /** A service client was registered (admin). Its secret is never part of an event. */
+  'client.registered': { readonly clientId: string };
+  /** A client got a new secret; `revokedTokens` of its access tokens were revoked with the old one. */
+  'client.secret_rotated': { readonly clientId: string; readonly revokedTokens: number };
+  /** A client was disabled (its tokens revoked), enabled again, or deleted (its tokens revoked). */
+  'client.disabled': { readonly clientId: string; readonly revokedTokens: number };
+  'client.enabled': { readonly clientId: string };
+  'client.deleted': { readonly clientId: string; readonly revokedTokens: number };
+  /** A client authenticated at the token or device-authorization endpoint. */
+  'client.authenticated': { readonly clientId: string; readonly grantType: string };
+  /**
+   * Client authentication failed (`invalid_client`). Counts toward the per-IP failed-login throttle
+   * like a failed password (LG-06). `clientId` is set when the id matched a registered client.
+   */
+  'client.authentication_failed': {
+    readonly clientId: string | null;
+    readonly reason:
+      | 'unknown_client'
+      | 'wrong_secret'
+      | 'missing_secret'
+      | 'unexpected_secret'
+      | 'client_disabled';
+  };
+  /** A device authorization request (RFC 8628) was started by a client. */
+  'device.authorization_requested': { readonly clientId: string };
+  /** A signed-in user approved or denied a device's user code. */
+  'device.approved': { readonly userId: string; readonly clientId: string };
+  'device.denied': { readonly userId: string; readonly clientId: string };
+  /** An API key was created (its public id; the secret is never part of an event). */
+  'api_key.created': { readonly userId: string; readonly keyId: string; readonly scopes: readonly string[] };
+  /** An API key was revoked by its owner. */
+  'api_key.revoked': { readonly userId: string; readonly keyId: string };
+  /**
+   * A presented API key was refused. `keyId`/`userId` are set when the public part matched a key.
+   * Counts toward the per-IP failed-login throttle like a failed password (LG-06).
+   */
+  'api_key.rejected': {
+    readonly keyId: string | null;
+    readonly userId: string | null;
+    readonly reason:
+      | 'malformed'
+      | 'unknown_key'
+      | 'wrong_secret'
+      | 'revoked'
+      | 'expired'
+      | 'account_disabled'
+      | 'unknown_user';
+  };
 }
 
 /** Every event type name. */

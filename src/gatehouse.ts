@@ -6,14 +6,20 @@
  */
 import { hkdfSync } from 'node:crypto';
 import { AccountService } from './account/account-service.js';
+import { ApiKeyService } from './apikey/api-key-service.js';
 import { AuthService } from './auth/auth-service.js';
+import { ClientService } from './clients/client-service.js';
+import { deviceVerificationUri } from './clients/config.js';
 import { type GatehouseConfig, parseConfig, type ResolvedConfig } from './config.js';
 import { LockoutService } from './defense/lockout.js';
 import { RateLimiter } from './defense/rate-limiter.js';
+import { DeviceService } from './device/device-service.js';
 import { ConfigError } from './errors.js';
 import { SecurityEvents } from './events.js';
 import { MfaService } from './mfa/mfa-service.js';
+import { OAuthService } from './oauth/oauth-service.js';
 import { PasswordService } from './password/index.js';
+import { ExternalTokenVerifier } from './resource-server/external-token.js';
 import type { Store } from './storage/types.js';
 import { loadKeySet } from './token/keys.js';
 import { TokenService } from './token/token-service.js';
@@ -36,6 +42,16 @@ export interface Gatehouse {
   readonly limiter: RateLimiter;
   /** Subscribe to security events here. */
   readonly events: SecurityEvents;
+  /** API keys of users: create (shown once), list, revoke, authenticate. */
+  readonly apiKeys: ApiKeyService;
+  /** Verification of access tokens from the trusted external issuers (`resourceServer.issuers`). */
+  readonly externalTokens: ExternalTokenVerifier;
+  /** Registered service clients: register (secret shown once), rotate, disable, delete; client credentials. */
+  readonly clients: ClientService;
+  /** The device authorization grant (RFC 8628): codes, approval by a signed-in user, polling. */
+  readonly device: DeviceService;
+  /** Login with identity providers, linked identities, kept provider tokens (`config.oauth`). */
+  readonly oauth: OAuthService;
   /** The store passed in the configuration. */
   readonly store: Store;
   /** The validated configuration with defaults applied. */
@@ -139,7 +155,30 @@ export function createGatehouse(input: GatehouseConfig): Gatehouse {
     oneTimeTokens: account.oneTimeTokens,
     config,
   });
+  const clients = new ClientService({
+    clients: config.store.clients,
+    tokens,
+    events,
+    clock,
+    limiter,
+    failuresPerIp: config.rateLimits.loginFailuresPerIp,
+    role: config.clients.role,
+  });
+  const device = new DeviceService({
+    state: config.store.state,
+    users: config.store.users,
+    clients,
+    tokens,
+    events,
+    clock,
+    limiter,
+    rateLimits: config.rateLimits,
+    verificationUri: deviceVerificationUri(config.device, config.account.baseUrl),
+    expiresIn: config.device.expiresIn,
+    interval: config.device.interval,
+  });
   const auth = new AuthService({
+    clients,
     lockout,
     limiter,
     rateLimits: config.rateLimits,
@@ -165,7 +204,35 @@ export function createGatehouse(input: GatehouseConfig): Gatehouse {
         .catch((error) => console.error('gatehouse: mail failed', error));
     });
   }
+  const apiKeys = new ApiKeyService({
+    store: config.store,
+    limiter,
+    loginFailuresPerIp: config.rateLimits.loginFailuresPerIp,
+    events,
+    clock,
+    config: config.apiKeys,
+  });
+  const externalTokens = new ExternalTokenVerifier(config.resourceServer, {
+    ownIssuer: config.issuer,
+    maxTokenBytes: config.tokens.maxTokenBytes,
+    clock,
+  });
+  const oauth = new OAuthService({
+    store: config.store,
+    tokens,
+    mfa,
+    lockout,
+    limiter,
+    events,
+    clock,
+    config,
+  });
   return {
+    oauth,
+    apiKeys,
+    externalTokens,
+    clients,
+    device,
     auth,
     account,
     mfa,

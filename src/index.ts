@@ -9,8 +9,10 @@
  */
 
 export * from './account/index.js';
+export * from './apikey/index.js';
 export { eventRecord, type PinoLikeLogger, subscribeJsonLines } from './audit/json-lines.js';
 export * from './auth/index.js';
+export * from './clients/index.js';
 export {
   configSchema,
   type GatehouseConfig,
@@ -19,6 +21,7 @@ export {
   type ResolvedConfig,
 } from './config.js';
 export * from './defense/index.js';
+export * from './device/index.js';
 export * from './errors.js';
 export {
   type AuthenticationFactor,
@@ -33,10 +36,15 @@ export { createGatehouse, type Gatehouse } from './gatehouse.js';
 export * from './http/index.js';
 export * from './mail/index.js';
 export * from './mfa/index.js';
+export * from './oauth/index.js';
 export * from './password/index.js';
 export * from './policy/index.js';
+export * from './resource-server/index.js';
 export {
   createMemoryStore,
+  MemoryAccountRepository,
+  MemoryApiKeyRepository,
+  MemoryClientRepository,
   MemoryCounterStore,
   MemoryMfaRepository,
   MemoryStateStore,

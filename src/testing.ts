@@ -12,12 +12,18 @@
  */
 export {
   addMs,
+  buildApiKeyRecord,
+  buildClientRecord,
+  buildLinkedIdentity,
   buildSuccessor,
   buildTokenRecord,
   buildTotpRecord,
   buildUserRecord,
   CONTRACT_EPOCH,
   type ContractFactory,
+  describeAccountRepositoryContract,
+  describeApiKeyRepositoryContract,
+  describeClientRepositoryContract,
   describeCounterStoreContract,
   describeMfaRepositoryContract,
   describeRelationshipStoreContract,

@@ -16,7 +16,10 @@ import type BetterSqlite3 from 'better-sqlite3';
 import Database from 'better-sqlite3';
 import { ConfigError } from '../../src/errors.js';
 import type { Store } from '../../src/storage/types.js';
+import { SqliteApiKeyRepository } from './api-keys.js';
+import { SqliteClientRepository } from './clients.js';
 import { SqliteCounterStore } from './counters.js';
+import { SqliteAccountRepository } from './identities.js';
 import { SqliteMfaRepository } from './mfa.js';
 import { migrateSqliteDatabase } from './migrations.js';
 import { SqliteRelationshipStore, type SqliteRelationshipStoreOptions } from './relationships.js';
@@ -24,7 +27,10 @@ import { SqliteStateStore } from './state.js';
 import { SqliteTokenRepository } from './tokens.js';
 import { SqliteUserRepository } from './users.js';
 
+export { SqliteApiKeyRepository } from './api-keys.js';
+export { SqliteClientRepository } from './clients.js';
 export { SqliteCounterStore } from './counters.js';
+export { SqliteAccountRepository } from './identities.js';
 export { SqliteMfaRepository } from './mfa.js';
 export {
   migrateSqliteDatabase,
@@ -64,6 +70,11 @@ export interface SqliteStore extends Store {
   readonly state: SqliteStateStore;
   readonly counters: SqliteCounterStore;
   readonly mfa: SqliteMfaRepository;
+  readonly apiKeys: SqliteApiKeyRepository;
+  /** Identities at OAuth/OIDC providers linked to users. */
+  readonly identities: SqliteAccountRepository;
+  /** Registered OAuth clients (client credentials, device grant). */
+  readonly clients: SqliteClientRepository;
   /** Relationship tuples for the policy evaluator (`new PolicyEvaluator({ model, store: store.relationships })`). */
   readonly relationships: SqliteRelationshipStore;
   /** The better-sqlite3 connection (for backups, inspection, or your own tables). */
@@ -101,6 +112,9 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
       state: new SqliteStateStore(db),
       counters: new SqliteCounterStore(db),
       mfa: new SqliteMfaRepository(db),
+      apiKeys: new SqliteApiKeyRepository(db),
+      identities: new SqliteAccountRepository(db),
+      clients: new SqliteClientRepository(db),
       relationships: new SqliteRelationshipStore(db, options.relationships),
       db,
       close() {

@@ -136,6 +136,68 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = Object.freeze([
       CREATE INDEX relationships_object_type_relation_idx ON relationships (object_type, relation);
     `,
   },
+  {
+    version: 4,
+    name: 'api keys',
+    // Only the SHA-256 of a key's secret is stored. `scopes` is a JSON array of scope tokens. No
+    // foreign key to `users` (like `tokens`): keys are removed with `deleteAllForUser`.
+    sql: `
+      CREATE TABLE api_keys (
+        id           TEXT    NOT NULL PRIMARY KEY,
+        user_id      TEXT    NOT NULL,
+        name         TEXT    NOT NULL,
+        secret_hash  TEXT    NOT NULL,
+        scopes       TEXT    NOT NULL CHECK (json_valid(scopes) AND json_type(scopes) = 'array'),
+        created_at   INTEGER NOT NULL,
+        expires_at   INTEGER NOT NULL,
+        last_used_at INTEGER,
+        revoked_at   INTEGER
+      ) STRICT;
+      CREATE INDEX api_keys_user_idx ON api_keys (user_id, created_at);
+    `,
+  },
+  {
+    version: 5,
+    name: 'linked identities',
+    // OAuth/OIDC identities linked to users (OA-06): unique on (issuer, subject), one per provider
+    // and user. `tokens` holds the provider's tokens sealed with AES-256-GCM, or NULL. No foreign
+    // key to `users` (like `tokens`): removed with `deleteAllForUser` on account deletion.
+    sql: `
+      CREATE TABLE linked_identities (
+        id             TEXT    NOT NULL PRIMARY KEY,
+        user_id        TEXT    NOT NULL,
+        provider       TEXT    NOT NULL,
+        issuer         TEXT    NOT NULL,
+        subject        TEXT    NOT NULL,
+        email          TEXT,
+        email_verified INTEGER NOT NULL CHECK (email_verified IN (0, 1)),
+        tokens         TEXT,
+        created_at     INTEGER NOT NULL,
+        updated_at     INTEGER NOT NULL,
+        last_login_at  INTEGER
+      ) STRICT;
+      CREATE UNIQUE INDEX linked_identities_subject_idx ON linked_identities (issuer, subject);
+      CREATE UNIQUE INDEX linked_identities_user_provider_idx ON linked_identities (user_id, provider);
+    `,
+  },
+  {
+    version: 6,
+    name: 'oauth clients',
+    // Registered clients of the client-credentials and device grants. Only the SHA-256 of a
+    // secret is stored (NULL for a public client). `scopes` and `grant_types` are JSON arrays.
+    sql: `
+      CREATE TABLE oauth_clients (
+        id          TEXT    NOT NULL PRIMARY KEY,
+        name        TEXT    NOT NULL,
+        secret_hash TEXT,
+        scopes      TEXT    NOT NULL CHECK (json_valid(scopes) AND json_type(scopes) = 'array'),
+        grant_types TEXT    NOT NULL CHECK (json_valid(grant_types) AND json_type(grant_types) = 'array'),
+        created_at  INTEGER NOT NULL,
+        updated_at  INTEGER NOT NULL,
+        disabled_at INTEGER
+      ) STRICT;
+    `,
+  },
 ]);
 
 /** The schema version this release of gatehouse writes and expects: the last migration's version. */

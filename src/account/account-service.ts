@@ -360,7 +360,7 @@ export class AccountService {
   }
 
   /**
-   * Deletes an account and everything gatehouse keeps about it: tokens, second factors, pending
+   * Deletes an account and everything gatehouse keeps about it: tokens, API keys, second factors, pending
    * one-time tokens, lockout state and relationship tuples, then the user; then calls `account.onDelete` for the
    * application's own data. With `currentPassword` (self-service) the password is checked first.
    */
@@ -384,6 +384,8 @@ export class AccountService {
     await storeCall(async () => {
       await store.tokens.deleteAllForUser(userId);
       await store.mfa.deleteAllForUser(userId);
+      await store.identities.deleteAllForUser(userId);
+      await store.apiKeys.deleteAllForUser(userId);
       for (const purpose of ['verify_email', 'password_reset', 'email_change', 'mfa_challenge'] as const) {
         await this.#oneTime.revoke(purpose, userId);
       }

@@ -22,6 +22,7 @@ const WARNING_EVENTS = new Set<SecurityEvent['type']>([
   'account.disabled',
   'mfa.failed',
   'mfa.suspicious',
+  'client.authentication_failed',
 ]);
 
 /** The log record of an event: its fields with `at` as an ISO 8601 UTC string, plus `outcome`. */

@@ -6,6 +6,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
+import type { AuthenticatedClient } from '../clients/client-service.js';
 import type { LockoutService } from '../defense/lockout.js';
 import type { RateLimit, RateLimiter } from '../defense/rate-limiter.js';
 import {
@@ -24,7 +25,8 @@ import type { AuthenticationFactor, RequestContext, SecurityEvents } from '../ev
 import type { PasswordService } from '../password/index.js';
 import { DEFAULT_ROLE, type UserRecord, type UserRepository } from '../storage/types.js';
 import type { AccessTokenClaims } from '../token/access-token.js';
-import type { IssuedTokens, TokenService } from '../token/token-service.js';
+import { isClientTokenRecord } from '../token/client-token.js';
+import type { IssuedTokens, TokenService, VerifiedAccessToken } from '../token/token-service.js';
 import { canonicalEmail, canonicalUsername, emailIssues, usernameIssues } from './identity.js';
 import type { LoginResult, LoginSecondFactor } from './login-result.js';
 import { type PublicUser, toPublicUser } from './public-user.js';
@@ -54,7 +56,19 @@ export interface AuthServiceOptions {
   };
   /** Second factors: login answers with a challenge instead of tokens for users who have one. */
   readonly mfa: LoginSecondFactor;
+  /** Checks the client behind a client's access token (`ClientService`); without it they are refused. */
+  readonly clients?: ClientTokenCheck;
 }
+
+/** The part of `ClientService` that {@link AuthService.authenticateSubject} needs. */
+export interface ClientTokenCheck {
+  authenticateToken(verified: VerifiedAccessToken): Promise<AuthenticatedClient>;
+}
+
+/** The subject of an access token of this gatehouse: a user, or a registered client. */
+export type AuthenticatedSubject =
+  | ({ readonly kind: 'user' } & AuthenticatedUser)
+  | ({ readonly kind: 'client' } & AuthenticatedClient);
 
 /** Input of {@link AuthService.register}. Unknown fields (e.g. `role`) are ignored, never stored. */
 export interface RegisterInput {
@@ -282,10 +296,30 @@ export class AuthService {
 
   /**
    * Authenticates an access token: signature and claims, an active token record (revocation),
-   * and an existing, active user. The role returned is the user's current one.
+   * and an existing, active user. The role returned is the user's current one. A token issued to
+   * a client (client credentials) is refused with {@link TokenRevokedError}: only
+   * {@link AuthService.authenticateSubject} accepts those.
    */
   async authenticate(accessToken: unknown): Promise<AuthenticatedUser> {
-    const { claims, record } = await this.#o.tokens.verify(accessToken);
+    return this.#userOf(await this.#o.tokens.verify(accessToken));
+  }
+
+  /**
+   * Authenticates an access token of any subject: a user's (as {@link AuthService.authenticate})
+   * or a registered client's (the client must still exist and be enabled). Which one is decided
+   * by the token's record in the token table (see `client-token.ts`), written by the server at
+   * issue, so a user token is never taken for a client's or the other way round, even when a
+   * client id equals a user id.
+   */
+  async authenticateSubject(accessToken: unknown): Promise<AuthenticatedSubject> {
+    const verified = await this.#o.tokens.verify(accessToken);
+    if (!isClientTokenRecord(verified.record)) return { kind: 'user', ...(await this.#userOf(verified)) };
+    if (!this.#o.clients) throw new TokenRevokedError();
+    return { kind: 'client', ...(await this.#o.clients.authenticateToken(verified)) };
+  }
+
+  async #userOf({ claims, record }: VerifiedAccessToken): Promise<AuthenticatedUser> {
+    if (isClientTokenRecord(record)) throw new TokenRevokedError();
     const user = await storeCall(() => this.#o.users.findById(claims.sub));
     if (!user) throw new TokenRevokedError();
     if (!user.isActive) throw new AccountDisabledError();
@@ -300,6 +334,7 @@ export class AuthService {
   /** Logs out one session: revokes the presented access token's whole family (its refresh chain too). */
   async logout(accessToken: unknown, context?: RequestContext): Promise<void> {
     const { claims, record } = await this.#o.tokens.verify(accessToken);
+    if (isClientTokenRecord(record)) throw new TokenRevokedError();
     await this.revokeSession(record.familyId, claims.sub, context);
   }
 

@@ -1,8 +1,10 @@
 export {
   type AuthenticatedLogin,
+  type AuthenticatedSubject,
   type AuthenticatedUser,
   AuthService,
   type AuthServiceOptions,
+  type ClientTokenCheck,
   type LoginInput,
   type LoginResult,
   type LoginSecondFactor,

@@ -30,6 +30,12 @@ export interface RequestCredentials {
   /** Client IP (from the adapter's trusted-proxy handling) and user agent, for events. */
   readonly ip?: string | undefined;
   readonly userAgent?: string | undefined;
+  /**
+   * Reads any other request header by lower-case name (e.g. the configured API-key header): every
+   * value as an array on Node (duplicates kept, so they can be refused), the joined string in
+   * fetch runtimes. Optional: without it no other header is read.
+   */
+  readonly header?: ((name: string) => string | readonly string[] | undefined) | undefined;
 }
 
 /** What an `Authorization` header says. */
@@ -114,5 +120,6 @@ export function credentialsFromHeaders(method: string, headers: Headers, ip?: st
     host: headers.get('host') ?? undefined,
     ip,
     userAgent: headers.get('user-agent') ?? undefined,
+    header: (name) => headers.get(name) ?? undefined,
   };
 }

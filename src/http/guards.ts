@@ -10,6 +10,7 @@ import type { PublicUser } from '../auth/public-user.js';
 import { isAuthError } from '../errors.js';
 import type { RequestContext } from '../events.js';
 import type { Gatehouse } from '../gatehouse.js';
+import { apiKeyPrincipal, externalPrincipal, readApiKey } from './alternative-credentials.js';
 import {
   type CookieSettings,
   cookieNames,
@@ -24,6 +25,7 @@ import {
   forbiddenResult,
   type HttpResult,
   jsonResult,
+  rateLimitedResult,
   serverError,
 } from './responses.js';
 
@@ -36,18 +38,30 @@ export interface Principal {
   readonly kind: 'user' | 'client';
   /** The user id (for static Basic credentials: the user name; for a `client`: the client id). */
   readonly userId: string;
-  /** The user as stored now (`null` for static Basic credentials). */
+  /** The user as stored now (`null` for static Basic credentials and for a `client`). */
   readonly user: PublicUser | null;
-  /** The user's current role (read from the store on each request, not from the token). */
+  /**
+   * The user's current role (read from the store on each request, not from the token); for a
+   * `client`, the configured `clients.role` (default `''`: no role).
+   */
   readonly role: string;
   /** Scopes granted to the token (empty for Basic). */
   readonly scopes: readonly string[];
-  /** The access token's `jti`, or `null` for Basic. */
+  /**
+   * The access token's `jti` (`null` when an external token has none), an API key's public id, or
+   * `null` for Basic.
+   */
   readonly tokenId: string | null;
-  /** The token family (login session), or `null` for Basic. */
+  /** The token family (login session), or `null` for Basic and for a `client`. */
   readonly familyId: string | null;
   /** How the request authenticated. */
   readonly method: 'bearer' | 'cookie' | 'basic' | 'api_key';
+  /**
+   * For an access token of a trusted external issuer (`resourceServer.issuers`): its `iss`. The
+   * subject's identity is then `issuer` + `userId` (its `sub`), never `userId` alone. Absent for
+   * credentials of this gatehouse.
+   */
+  readonly issuer?: string;
 }
 
 /** A guard's answer: go on with a principal (or `null` for an optional guard), or send `result`. */
@@ -106,6 +120,13 @@ export class HttpGuards {
    * double-submit token (403); then the token itself and its user (401 `invalid_token`).
    * No credentials: 401 with a bare `Bearer realm` challenge, or `principal: null` when optional.
    * Tokens in the query string are never looked at.
+   *
+   * With `apiKeys.enabled`, an API key in the configured header (default `X-API-Key`, never next
+   * to an `Authorization` header or an access cookie: 400) or as `Bearer ghk_...` is checked
+   * instead (`method: 'api_key'`); its failures answer 401 like a bad token and are throttled per
+   * IP with failed logins (429). A Bearer token whose `iss` is a configured external issuer
+   * (`resourceServer.issuers`) is verified against that issuer's JWKS (`issuer` set on the
+   * principal); its keys unreachable -> 503. See `src/http/alternative-credentials.ts`.
    */
   async authenticate(
     credentials: RequestCredentials,
@@ -113,6 +134,8 @@ export class HttpGuards {
   ): Promise<GuardOutcome> {
     const header = parseAuthorization(credentials.authorization);
     if (header.kind === 'malformed') return refused(bearerErrorResult(this.#realm, 'invalid_request'));
+    const apiKey = readApiKey(this.#gatehouse, credentials, header);
+    if (apiKey.kind !== 'none') return this.#apiKey(apiKey, credentials);
     let token: string | undefined;
     let method: Principal['method'] = 'bearer';
     const cookies = this.#cookies.enabled ? parseCookies(credentials.cookie) : undefined;
@@ -136,8 +159,26 @@ export class HttpGuards {
     if (token === undefined) {
       return options.optional ? allowed(null) : refused(bearerErrorResult(this.#realm));
     }
+    if (method === 'bearer' && this.#gatehouse.externalTokens.claimsExternalIssuer(token)) {
+      return this.#settle(externalPrincipal(this.#gatehouse, token));
+    }
     try {
-      const { user, claims, familyId } = await this.#gatehouse.auth.authenticate(token);
+      const subject = await this.#gatehouse.auth.authenticateSubject(token);
+      if (subject.kind === 'client') {
+        // A client's token (client credentials) is a bearer token only: never issued as a cookie.
+        if (method !== 'bearer') return refused(bearerErrorResult(this.#realm, 'invalid_token'));
+        return allowed({
+          kind: 'client',
+          userId: subject.client.id,
+          user: null,
+          role: subject.role,
+          scopes: subject.scopes,
+          tokenId: subject.claims.jti,
+          familyId: null,
+          method,
+        });
+      }
+      const { user, claims, familyId } = subject;
       return allowed({
         kind: 'user',
         userId: user.id,
@@ -153,8 +194,30 @@ export class HttpGuards {
     }
   }
 
+  /** An API key (header or `Bearer ghk_...`): refused next to an access cookie (one method per request). */
+  #apiKey(apiKey: ReturnType<typeof readApiKey>, credentials: RequestCredentials): Promise<GuardOutcome> {
+    const cookies = this.#cookies.enabled ? parseCookies(credentials.cookie) : undefined;
+    if (apiKey.kind !== 'key' || cookies?.[cookieNames(this.#cookies).access] !== undefined) {
+      return Promise.resolve(refused(bearerErrorResult(this.#realm, 'invalid_request')));
+    }
+    return this.#settle(apiKeyPrincipal(this.#gatehouse, apiKey.key, context(credentials)));
+  }
+
+  async #settle(principal: Promise<Principal>): Promise<GuardOutcome> {
+    try {
+      return allowed(await principal);
+    } catch (error) {
+      return refused(this.#failure(error));
+    }
+  }
+
   #failure(error: unknown): HttpResult {
-    if (isAuthError(error, 'ERR_STORE_UNAVAILABLE')) {
+    if (isAuthError(error, 'ERR_RATE_LIMITED')) return rateLimitedResult(error);
+    if (isAuthError(error, 'ERR_INSUFFICIENT_SCOPE')) {
+      const scopes = 'scopes' in error && Array.isArray(error.scopes) ? (error.scopes as string[]) : [];
+      return bearerErrorResult(this.#realm, 'insufficient_scope', scopes);
+    }
+    if (isAuthError(error, 'ERR_STORE_UNAVAILABLE') || isAuthError(error, 'ERR_ISSUER_UNAVAILABLE')) {
       return jsonResult(
         503,
         { error: 'temporarily_unavailable', message: error.message },
@@ -268,7 +331,8 @@ export class HttpGuards {
   /**
    * Object-level authorization: asks the configured decider (`authorization.decider`, a
    * `PolicyEvaluator` or a decision-service client) whether the principal — as subject
-   * `user:<id>` with its role and token scopes as attributes — may `action` on `resource`.
+   * `user:<id>` (a registered client: `client:<id>`) with its role and token scopes as
+   * attributes — may `action` on `resource`.
    * 401 without a principal; denied -> 403, or 404 with `authorization.hideForbidden` (the same
    * answer as an unknown route). No decider, a thrown error or a timeout deny (fail closed).
    */
@@ -285,9 +349,15 @@ export class HttpGuards {
       const decision = decider
         ? await decider.check({
             subject: {
-              type: 'user',
+              // A registered client is asked about as `client:<id>`, so no `user:*` rule admits it.
+              type: principal.kind === 'client' ? 'client' : 'user',
               id: principal.userId,
-              attributes: { role: principal.role, scopes: [...principal.scopes], method: principal.method },
+              attributes: {
+                role: principal.role,
+                scopes: [...principal.scopes],
+                method: principal.method,
+                ...(principal.issuer === undefined ? {} : { issuer: principal.issuer }),
+              },
             },
             action,
             resource,

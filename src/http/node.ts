@@ -30,6 +30,7 @@ export function credentialsFromNode(req: IncomingMessage, ip: string | undefined
     host: h.host,
     ip,
     userAgent: h['user-agent'],
+    header: (name) => req.headersDistinct[name],
   };
 }
 

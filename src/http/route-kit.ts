@@ -12,7 +12,7 @@ import { readBody } from './body.js';
 import { clearedSessionCookies, originAllowed, sessionCookies } from './cookie-session.js';
 import type { RequestCredentials } from './credentials.js';
 import type { HttpGuards, Principal } from './guards.js';
-import { clientError, flowErrorResult, type HttpResult, jsonResult } from './responses.js';
+import { bearerErrorResult, clientError, flowErrorResult, type HttpResult, jsonResult } from './responses.js';
 
 /** One request as a route sees it. */
 export interface RouteInput {
@@ -72,11 +72,18 @@ export class RouteKit {
     return clientError(403, 'csrf_failed', 'Cross-site request refused');
   }
 
-  /** The authenticated caller (with the CSRF checks of cookie mode), or the refusal to send. */
+  /**
+   * The authenticated user (with the CSRF checks of cookie mode), or the refusal to send. The
+   * auth routes act on a user's account, so a client's token (client credentials) is refused
+   * here with 401 `invalid_token`: it names no user, whatever its `sub` looks like.
+   */
   async principal(input: RouteInput): Promise<Principal | HttpResult> {
     const outcome = await this.guards.authenticate(input.credentials);
     if (!outcome.ok) return outcome.result;
-    return outcome.principal as Principal;
+    const principal = outcome.principal as Principal;
+    if (principal.kind === 'client')
+      return bearerErrorResult(this.gatehouse.config.http.realm, 'invalid_token');
+    return principal;
   }
 
   /**

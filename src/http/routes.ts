@@ -16,16 +16,23 @@
  * | `POST /password-reset/request`, `/password-reset/confirm` | password reset |
  * | `POST /password/change`, `/email/change`, `/email/confirm`, `/account/delete` | account changes |
  * | `POST /mfa/verify` | `{ challenge, code \| backup_code }`: completes a login that answered `mfa_required` |
+ * | `POST /api-keys`, `GET /api-keys`, `POST /api-keys/revoke` | API keys of the signed-in user (`apiKeys.enabled`) |
+ * | `POST /token` `grant_type=client_credentials` / device code | registered clients' grants (machine-routes.ts) |
+ * | `POST /device/authorize`, `/device/verify`, `/device/approve` | the device authorization grant (RFC 8628) |
  * | `POST /mfa/totp/enroll`, `/mfa/totp/confirm`, `/mfa/totp/disable`, `/mfa/backup-codes` | second factors |
+ * | `GET /oauth/<provider>/login`, `/oauth/<provider>/callback`, `POST /oauth/exchange` | login with an identity provider (see `oauth-routes.ts`) |
  *
  * @module
  */
 import type { Gatehouse } from '../gatehouse.js';
 import { accountRoutes } from './account-routes.js';
+import { apiKeyRoutes } from './api-key-routes.js';
 import { BodyError } from './body.js';
 import { credentialsFromHeaders } from './credentials.js';
 import { HttpGuards } from './guards.js';
+import { deviceRoutes } from './machine-routes.js';
 import { mfaRoutes } from './mfa-routes.js';
+import { oauthRoutes } from './oauth-routes.js';
 import { clientError, serverError, toResponse } from './responses.js';
 import { type Route, RouteKit } from './route-kit.js';
 import { sessionRoutes } from './session-routes.js';
@@ -53,6 +60,9 @@ export class AuthRoutes {
       ...sessionRoutes(this.#kit),
       ...accountRoutes(this.#kit),
       ...mfaRoutes(this.#kit),
+      ...oauthRoutes(this.#kit),
+      ...apiKeyRoutes(this.#kit),
+      ...deviceRoutes(this.#kit),
     ]) {
       let methods = this.#routes.get(path);
       if (!methods) {

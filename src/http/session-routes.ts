@@ -6,6 +6,7 @@
 import { isAuthError } from '../errors.js';
 import { cookieNames } from './cookie-session.js';
 import { parseCookies } from './credentials.js';
+import { machineGrants } from './machine-routes.js';
 import {
   clientError,
   type HttpResult,
@@ -24,6 +25,8 @@ const REGISTERED_MESSAGE = 'Check your email to finish creating your account.';
 /** The session routes of {@link RouteKit}'s gatehouse. */
 export function sessionRoutes(kit: RouteKit): RouteTable {
   const { gatehouse } = kit;
+  /** client_credentials and the device-code grant (machine-routes.ts). */
+  const machine = machineGrants(kit);
 
   const register = async (input: RouteInput): Promise<HttpResult> => {
     const refused = kit.crossSite(input);
@@ -97,6 +100,9 @@ export function sessionRoutes(kit: RouteKit): RouteTable {
   const token = async (input: RouteInput): Promise<HttpResult> => {
     const body = await kit.body(input);
     const grantType = stringField(body.grant_type);
+    const machineGrant =
+      grantType !== undefined && Object.hasOwn(machine, grantType) ? machine[grantType] : undefined;
+    if (machineGrant) return machineGrant(input, body);
     const requested = stringField(body.scope)?.split(' ').filter(Boolean);
     try {
       if (grantType === 'password') {
@@ -117,11 +123,12 @@ export function sessionRoutes(kit: RouteKit): RouteTable {
         const refreshToken = stringField(body.refresh_token);
         if (refreshToken === undefined)
           return tokenEndpointError('invalid_request', 'refresh_token is required');
-        const tokens = await gatehouse.auth.refresh(
-          refreshToken,
-          input.context,
-          requested ? { scope: requested } : {},
-        );
+        // RF-04: a refresh token is bound to its client; a client that names itself must be that one.
+        const clientId = stringField(body.client_id);
+        const tokens = await gatehouse.auth.refresh(refreshToken, input.context, {
+          ...(requested ? { scope: requested } : {}),
+          ...(clientId === undefined ? {} : { clientId }),
+        });
         return jsonResult(200, oauthTokenBody(tokens));
       }
       if (grantType === undefined) return tokenEndpointError('invalid_request', 'grant_type is required');

@@ -9,7 +9,10 @@ import {
   MemoryRelationshipStore,
   type MemoryRelationshipStoreOptions,
 } from '../policy/relationship-store.js';
+import { MemoryApiKeyRepository } from './memory/api-keys.js';
+import { MemoryClientRepository } from './memory/clients.js';
 import { MemoryCounterStore } from './memory/counters.js';
+import { MemoryAccountRepository } from './memory/identities.js';
 import { MemoryMfaRepository } from './memory/mfa.js';
 import { MemoryStateStore } from './memory/state.js';
 import type {
@@ -24,7 +27,14 @@ import type {
   UserRepository,
 } from './types.js';
 
-export { MemoryCounterStore, MemoryMfaRepository, MemoryStateStore };
+export {
+  MemoryAccountRepository,
+  MemoryApiKeyRepository,
+  MemoryClientRepository,
+  MemoryCounterStore,
+  MemoryMfaRepository,
+  MemoryStateStore,
+};
 
 function copyUser(user: UserRecord): UserRecord {
   return Object.freeze({ ...user });
@@ -212,5 +222,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     counters: new MemoryCounterStore(),
     mfa: new MemoryMfaRepository(),
     relationships: new MemoryRelationshipStore(options.relationships),
+    apiKeys: new MemoryApiKeyRepository(),
+    identities: new MemoryAccountRepository(),
+    clients: new MemoryClientRepository(),
   };
 }

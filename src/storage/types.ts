@@ -167,6 +167,12 @@ export interface Store {
   readonly mfa: MfaRepository;
   /** Relationship tuples of the policy evaluator (ReBAC); a deleted user's tuples go with them. */
   readonly relationships: RelationshipStore;
+  /** API keys of users (hashed secrets only). */
+  readonly apiKeys: ApiKeyRepository;
+  /** Identities at external providers (GitHub, OIDC) linked to local users. */
+  readonly identities: AccountRepository;
+  /** Registered service clients (client credentials and device grants; hashed secrets only). */
+  readonly clients: ClientRepository;
   /** Releases connections or file handles. Optional. */
   close?(): Promise<void> | void;
 }
@@ -253,4 +259,152 @@ export interface MfaRepository {
   countBackupCodes(userId: string): Promise<number>;
   /** Deletes every factor and backup code of the user (account deletion). */
   deleteAllForUser(userId: string): Promise<void>;
+}
+
+/**
+ * A stored API key. The secret part of the key is never stored: only its SHA-256 (`secretHash`).
+ * The public `id` is the part of the key shown in listings and logs (`ghk_<id>_...`).
+ */
+export interface ApiKeyRecord {
+  /** Public key id (random, base64url), unique; the lookup key when a key is presented. */
+  readonly id: string;
+  /** The owning user. */
+  readonly userId: string;
+  /** A label chosen by the user. */
+  readonly name: string;
+  /** SHA-256 (base64url) of the secret part of the key. */
+  readonly secretHash: string;
+  /** Scopes the key grants (RFC 6749 scope tokens), in the order given at creation. */
+  readonly scopes: readonly string[];
+  readonly createdAt: Date;
+  /** When the key stops working. Every key expires. */
+  readonly expiresAt: Date;
+  /** When the key was last used (updated at most about once a minute), or `null`. */
+  readonly lastUsedAt: Date | null;
+  /** When the key was revoked, or `null` while it is not. */
+  readonly revokedAt: Date | null;
+}
+
+/** Storage of API keys. */
+export interface ApiKeyRepository {
+  /**
+   * Inserts `record` unless its user already has `maxActive` keys that are neither revoked nor
+   * expired at `record.createdAt`. Atomic: of N concurrent creates for one user at most
+   * `maxActive` keys end up active. `true` when inserted, `false` when the cap was reached.
+   */
+  create(record: ApiKeyRecord, maxActive: number): Promise<boolean>;
+  /** The key with this public id, or `null` (revoked and expired keys included). */
+  findById(id: string): Promise<ApiKeyRecord | null>;
+  /** Every key of the user (revoked and expired included), newest first. */
+  listForUser(userId: string): Promise<ApiKeyRecord[]>;
+  /**
+   * Marks the key revoked at `now` when it belongs to `userId` and is not revoked yet. `true` when
+   * this call revoked it; `false` for an unknown key, another user's key, or one already revoked.
+   */
+  revoke(id: string, userId: string, now: Date): Promise<boolean>;
+  /** Sets `lastUsedAt` (only forward: an earlier time than the stored one changes nothing). */
+  touch(id: string, usedAt: Date): Promise<void>;
+  /** Deletes every key of the user (account deletion). Returns how many. */
+  deleteAllForUser(userId: string): Promise<number>;
+}
+
+/**
+ * An account at an external identity provider linked to a local user (OA-06). The identity is
+ * `(issuer, subject)`: the OIDC `iss` and `sub`, or for GitHub `https://github.com` and the
+ * numeric user id — never an email or a login name, which can change hands.
+ */
+export interface LinkedIdentity {
+  /** UUID. */
+  readonly id: string;
+  /** The local user. */
+  readonly userId: string;
+  /** The configured provider name (e.g. `github`), for listings and provider API calls. */
+  readonly provider: string;
+  /** The provider's issuer identifier. Unique together with `subject`. */
+  readonly issuer: string;
+  /** The user's stable id at the provider (`sub`, GitHub's numeric `id`). */
+  readonly subject: string;
+  /** The email the provider reported at the last login, or `null`. */
+  readonly email: string | null;
+  /** Whether the provider said that email is verified. */
+  readonly emailVerified: boolean;
+  /**
+   * The provider's tokens, sealed (AES-256-GCM) by the OAuth service; `null` unless keeping them
+   * is configured. Opaque to the store.
+   */
+  readonly tokens: string | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  /** The last login through this identity, or `null`. */
+  readonly lastLoginAt: Date | null;
+}
+
+/** Fields {@link AccountRepository.update} may change. */
+export type LinkedIdentityPatch = Partial<
+  Pick<LinkedIdentity, 'email' | 'emailVerified' | 'tokens' | 'lastLoginAt'>
+>;
+
+/** Storage of linked identities (the DESIGN's `AccountRepository`; `store.identities`). */
+export interface AccountRepository {
+  /**
+   * Inserts a linked identity. Atomic with respect to two uniqueness rules: one row per
+   * `(issuer, subject)` and one per `(userId, provider)`; a violation throws
+   * {@link AlreadyRegisteredError} and writes nothing.
+   */
+  create(identity: LinkedIdentity): Promise<LinkedIdentity>;
+  /** The identity with this exact issuer and subject, or `null`. */
+  findBySubject(issuer: string, subject: string): Promise<LinkedIdentity | null>;
+  /** The user's identity at this provider, or `null`. */
+  findByUserAndProvider(userId: string, provider: string): Promise<LinkedIdentity | null>;
+  /** Every identity of the user, oldest first. */
+  listForUser(userId: string): Promise<LinkedIdentity[]>;
+  /** Applies `patch` and sets `updatedAt`; the updated identity, or `null` when there is none. */
+  update(id: string, patch: LinkedIdentityPatch, updatedAt: Date): Promise<LinkedIdentity | null>;
+  /** Deletes one identity; `true` when it existed. */
+  delete(id: string): Promise<boolean>;
+  /** Deletes every identity of the user (account deletion). Returns how many. */
+  deleteAllForUser(userId: string): Promise<number>;
+}
+
+/** Grants a registered client may use at the token endpoint. */
+export type ClientGrantType = 'client_credentials' | 'urn:ietf:params:oauth:grant-type:device_code';
+
+/**
+ * A registered OAuth client of our server: a service using the client-credentials grant, or a
+ * device/CLI using the device authorization grant. Only the SHA-256 of the secret is stored.
+ */
+export interface ClientRecord {
+  /** The `client_id` (RFC 6749 §2.2): unique, printable ASCII. */
+  readonly id: string;
+  /** A label for listings. */
+  readonly name: string;
+  /** SHA-256 (base64url) of the client secret; `null` for a public client (no secret). */
+  readonly secretHash: string | null;
+  /** Scopes the client may be granted (RFC 6749 scope tokens), in the order given. */
+  readonly scopes: readonly string[];
+  /** Grants the client may use, in the order given. */
+  readonly grantTypes: readonly ClientGrantType[];
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  /** When the client was disabled, or `null` while it is enabled. */
+  readonly disabledAt: Date | null;
+}
+
+/** Fields {@link ClientRepository.update} may change. */
+export type ClientPatch = Partial<
+  Pick<ClientRecord, 'name' | 'secretHash' | 'scopes' | 'grantTypes' | 'disabledAt'>
+>;
+
+/** Storage of registered clients (`store.clients`). */
+export interface ClientRepository {
+  /** Inserts a client. A taken `id` throws {@link AlreadyRegisteredError} and writes nothing (atomic). */
+  create(client: ClientRecord): Promise<ClientRecord>;
+  /** The client with exactly this id, or `null`. On the hot path of every client-token request. */
+  findById(id: string): Promise<ClientRecord | null>;
+  /** Every client, oldest first (ties by id). */
+  list(): Promise<ClientRecord[]>;
+  /** Applies `patch` and sets `updatedAt`; the updated client, or `null` when there is none. */
+  update(id: string, patch: ClientPatch, updatedAt: Date): Promise<ClientRecord | null>;
+  /** Deletes the client; `true` when it existed. */
+  delete(id: string): Promise<boolean>;
 }

@@ -66,7 +66,8 @@ export function checkTimes(
 export interface AccessTokenInput {
   readonly sub: string;
   readonly jti: string;
-  readonly role: string;
+  /** The user's role; omitted for tokens issued to a client (client credentials). */
+  readonly role?: string;
   readonly scope: readonly string[];
   readonly clientId: string;
   readonly issuedAt: Date;
@@ -92,7 +93,8 @@ export async function signAccessToken(
   input: AccessTokenInput,
 ): Promise<string> {
   const iat = Math.floor(input.issuedAt.getTime() / 1000);
-  const payload: JWTPayload = { client_id: input.clientId, role: input.role };
+  const payload: JWTPayload = { client_id: input.clientId };
+  if (input.role !== undefined) payload.role = input.role;
   if (input.scope.length > 0) payload.scope = input.scope.join(' ');
   return new SignJWT(payload)
     .setProtectedHeader({ ...settings.keys.signingHeader, typ: ACCESS_TOKEN_TYPE })

@@ -7,6 +7,13 @@ export {
   verifyAccessToken,
 } from './access-token.js';
 export {
+  CLIENT_FAMILY_PREFIX,
+  clientFamilyId,
+  type IssuedClientToken,
+  isClientTokenRecord,
+  tokenRecordSubject,
+} from './client-token.js';
+export {
   type AsymmetricKeyInput,
   JWS_ALGORITHMS,
   type JwsAlgorithm,

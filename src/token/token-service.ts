@@ -32,6 +32,7 @@ import {
   signAccessToken,
   verifyAccessToken,
 } from './access-token.js';
+import { clientFamilyId, type IssuedClientToken, tokenRecordSubject } from './client-token.js';
 import {
   deriveSuccessorRefreshToken,
   hashOpaqueToken,
@@ -150,6 +151,44 @@ export class TokenService {
     return this.#withAccessToken(subject, refreshRecord, refreshToken, scope, now, context);
   }
 
+  /**
+   * Issues an access token to a registered client (client credentials, RFC 6749 §4.4): `sub` and
+   * `client_id` are the client id, no `role` claim, and no refresh token (§4.4.3). Its record
+   * joins the client's family (`client:<id>`, see `client-token.ts`), which is what marks it as a
+   * client's token on every verification and what `revokeFamily` revokes all at once.
+   */
+  async issueClientToken(
+    clientId: string,
+    scope: readonly string[],
+    context?: RequestContext,
+  ): Promise<IssuedClientToken> {
+    const now = this.#o.clock();
+    const expiresAt = addSeconds(now, this.#o.accessTokenTtl);
+    const family = clientFamilyId(clientId);
+    const record = this.#record(family, 'access', family, expiresAt, now, context, {
+      tokenHash: null,
+      expiresAt,
+      scope: scope.length > 0 ? scope.join(' ') : null,
+      clientId,
+    });
+    await storeCall(() => this.#o.repository.create(record));
+    const accessToken = await signAccessToken(this.#o, {
+      sub: clientId,
+      jti: record.id,
+      scope,
+      clientId,
+      issuedAt: now,
+      expiresAt,
+    });
+    return {
+      accessToken,
+      tokenType: 'Bearer',
+      expiresIn: this.#o.accessTokenTtl,
+      accessTokenExpiresAt: expiresAt,
+      scope,
+    };
+  }
+
   #record(
     userId: string,
     kind: TokenRecord['kind'],
@@ -243,7 +282,7 @@ export class TokenService {
       }
     }
     const record = await storeCall(() => this.#o.repository.findById(claims.jti));
-    if (!record?.active || record.kind !== 'access' || record.userId !== claims.sub) {
+    if (!record?.active || record.kind !== 'access' || tokenRecordSubject(record) !== claims.sub) {
       throw new TokenRevokedError();
     }
     return { claims, record };

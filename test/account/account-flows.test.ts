@@ -520,7 +520,7 @@ describe('account deletion', () => {
     expect(eventsOf(gh, 'account.deleted')).toHaveLength(0);
   });
 
-  it('deletes the user, its tokens, second factors and pending one-time tokens; calls onDelete; emits account.deleted', async () => {
+  it('deletes the user, its tokens, API keys, second factors and pending one-time tokens; calls onDelete; emits account.deleted', async () => {
     const deleted: string[] = [];
     const gh = mailGatehouse({ account: { onDelete: (id) => void deleted.push(id) } });
     const userId = await register(gh);
@@ -541,6 +541,8 @@ describe('account deletion', () => {
     }
     const verify = await verificationToken(gh);
     const reset = await resetToken(gh);
+    const apiKey = await gh.apiKeys.create(userId, { name: 'deploys' });
+    const otherApiKey = await gh.apiKeys.create(otherId, { name: 'deploys' });
     const tuples = {
       asSubject: {
         object: { type: 'team', id: 'eng' },
@@ -559,6 +561,22 @@ describe('account deletion', () => {
       },
     };
     await gh.store.relationships.write(Object.values(tuples));
+    const identity = (id: string, provider: string, subject: string) => ({
+      id: `${id}-${provider}`,
+      userId: id,
+      provider,
+      issuer: `https://${provider}.example`,
+      subject,
+      email: null,
+      emailVerified: false,
+      tokens: 'v1.sealed',
+      createdAt: now,
+      updatedAt: now,
+      lastLoginAt: null,
+    });
+    await gh.store.identities.create(identity(userId, 'github', '1'));
+    await gh.store.identities.create(identity(userId, 'corp', 'sub-1'));
+    await gh.store.identities.create(identity(otherId, 'github', '2'));
 
     await gh.account.deleteAccount(userId, { currentPassword: GOOD_PASSWORD, requirePassword: true }, CTX);
 
@@ -570,6 +588,12 @@ describe('account deletion', () => {
     expect(await gh.store.tokens.deleteAllForUser(userId)).toBe(0);
     expect(await gh.store.mfa.getTotp(userId)).toBeNull();
     expect(await gh.store.mfa.countBackupCodes(userId)).toBe(0);
+    expect(await gh.store.apiKeys.listForUser(userId)).toEqual([]);
+    // Linked identities (GitHub, OIDC) go with the account, so they can log in as nobody.
+    expect(await gh.store.identities.listForUser(userId)).toEqual([]);
+    expect(await gh.store.identities.findBySubject('https://github.example', '1')).toBeNull();
+    expect(await gh.store.identities.listForUser(otherId)).toHaveLength(1);
+    await expect(gh.apiKeys.authenticate(apiKey.key)).rejects.toMatchObject({ status: 401 });
     // Tuples naming the user, as subject or as object, are gone; others stay.
     expect(await gh.store.relationships.read({ object: { type: 'team', id: 'eng' } })).toEqual([
       tuples.other,
@@ -588,6 +612,7 @@ describe('account deletion', () => {
     expect((await gh.auth.authenticate(other.accessToken)).user.id).toBe(otherId);
     expect(await gh.store.mfa.getTotp(otherId)).not.toBeNull();
     expect(await gh.store.mfa.countBackupCodes(otherId)).toBe(2);
+    expect((await gh.apiKeys.authenticate(otherApiKey.key)).user.id).toBe(otherId);
     // The address is free again.
     await expect(gh.auth.register({ email: EMAIL, password: GOOD_PASSWORD })).resolves.toMatchObject({
       email: EMAIL,

@@ -6,13 +6,18 @@
  */
 import { describe } from 'vitest';
 import type { Store } from '../types.js';
+import { defineApiKeyRepositoryTests } from './api-keys.js';
+import { defineClientRepositoryTests } from './clients.js';
 import { defineCounterStoreTests } from './counters.js';
+import { defineAccountRepositoryTests } from './identities.js';
 import { type ContractFactory, useFreshSubject } from './lifecycle.js';
 import { defineMfaRepositoryTests } from './mfa.js';
 import { defineStateStoreTests } from './state.js';
 import { defineTokenRepositoryTests } from './tokens.js';
 import { defineUserRepositoryTests } from './users.js';
 
+export { buildApiKeyRecord, describeApiKeyRepositoryContract } from './api-keys.js';
+export { buildClientRecord, describeClientRepositoryContract } from './clients.js';
 export { describeCounterStoreContract } from './counters.js';
 export {
   addMs,
@@ -23,6 +28,7 @@ export {
   randomTokenHash,
   randomTokenId,
 } from './fixtures.js';
+export { buildLinkedIdentity, describeAccountRepositoryContract } from './identities.js';
 export type { ContractFactory } from './lifecycle.js';
 export { buildTotpRecord, describeMfaRepositoryContract } from './mfa.js';
 export {
@@ -39,7 +45,7 @@ export { describeUserRepositoryContract } from './users.js';
 
 /**
  * Declares a vitest `describe(name)` block that runs the contract of every repository of a
- * {@link Store} against it: users, tokens, state, counters and MFA. `createStore` is called before
+ * {@link Store} against it: users, tokens, state, counters, MFA and API keys. `createStore` is called before
  * every test and must return an empty store (a fresh database, schema, or key prefix); its
  * `close()`, when present, is called after the test.
  *
@@ -55,5 +61,8 @@ export function describeStoreContract(name: string, createStore: ContractFactory
     describe('StateStore', () => defineStateStoreTests(() => store().state));
     describe('CounterStore', () => defineCounterStoreTests(() => store().counters));
     describe('MfaRepository', () => defineMfaRepositoryTests(() => store().mfa));
+    describe('AccountRepository (identities)', () => defineAccountRepositoryTests(() => store().identities));
+    describe('ApiKeyRepository', () => defineApiKeyRepositoryTests(() => store().apiKeys));
+    describe('ClientRepository', () => defineClientRepositoryTests(() => store().clients));
   });
 }

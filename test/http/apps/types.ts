@@ -38,5 +38,6 @@ export function principalJson(principal: Principal | null | undefined): object {
     role: principal.role,
     method: principal.method,
     scopes: principal.scopes,
+    ...(principal.issuer === undefined ? {} : { issuer: principal.issuer }),
   };
 }

@@ -210,6 +210,23 @@ describe.each(ADAPTERS)('auth routes conformance: %s', (_name, start) => {
       expect(me.body.id).toBe(id);
     });
 
+    it('RF-04: a refresh naming another client_id -> 400 invalid_grant; its own client_id is accepted', async () => {
+      const { tokens } = await userWithTokens(h, 'client-bound');
+      const other = await postForm(`${h.url}/auth/token`, {
+        grant_type: 'refresh_token',
+        refresh_token: tokens.refresh,
+        client_id: 'someone-else',
+      });
+      expect(other.status, other.text).toBe(400);
+      expect(other.body).toEqual({ error: 'invalid_grant' });
+      const own = await postForm(`${h.url}/auth/token`, {
+        grant_type: 'refresh_token',
+        refresh_token: tokens.refresh,
+        client_id: h.gh.config.clientId,
+      });
+      expect(own.status, own.text).toBe(200);
+    });
+
     it('POST /auth/refresh with a JSON refresh_token rotates it', async () => {
       const { tokens } = await userWithTokens(h, 'rotate');
       const reply = await postJson(`${h.url}/auth/refresh`, { refresh_token: tokens.refresh });
@@ -270,9 +287,12 @@ describe.each(ADAPTERS)('auth routes conformance: %s', (_name, start) => {
     });
 
     it('unknown grant_type -> unsupported_grant_type', async () => {
-      const reply = await token({ grant_type: 'client_credentials' });
-      expect(reply.status).toBe(400);
-      expect(reply.body).toEqual({ error: 'unsupported_grant_type' });
+      // client_credentials and the device-code grant are supported (test/clients, test/device).
+      for (const grantType of ['authorization_code', 'implicit', 'urn:example:unknown', 'constructor']) {
+        const reply = await token({ grant_type: grantType });
+        expect(reply.status).toBe(400);
+        expect(reply.body).toEqual({ error: 'unsupported_grant_type' });
+      }
     });
 
     it('password grant without a password -> invalid_request', async () => {
