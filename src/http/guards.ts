@@ -349,8 +349,9 @@ export class HttpGuards {
       const decision = decider
         ? await decider.check({
             subject: {
-              // A registered client is asked about as `client:<id>`, so no `user:*` rule admits it.
-              type: principal.kind === 'client' ? 'client' : 'user',
+              // A registered client is asked about as `client:<id>` and another issuer's subject as
+              // `<subjectType>:<sub>`, so no rule for your own users (`user:*`) admits either.
+              type: this.#subjectType(principal),
               id: principal.userId,
               attributes: {
                 role: principal.role,
@@ -372,7 +373,15 @@ export class HttpGuards {
     return refused(hideForbidden ? clientError(404, 'not_found', 'Not found') : forbiddenResult());
   }
 
-  /** 401 without a principal; 403 `insufficient_scope` (RFC 6750 §3.1) unless every scope was granted. */
+  #subjectType(principal: Principal): string {
+    if (principal.kind === 'client') return 'client';
+    if (principal.issuer === undefined) return 'user';
+    const issuer = this.#gatehouse.config.resourceServer.issuers.find((i) => i.issuer === principal.issuer);
+    // Unreachable for principals built by authenticate; a type no model declares denies.
+    return issuer?.subjectType ?? 'external_user';
+  }
+
+    /** 401 without a principal; 403 `insufficient_scope` (RFC 6750 §3.1) unless every scope was granted. */
   requireScope(principal: Principal | null | undefined, scopes: readonly string[]): GuardOutcome {
     if (!principal) return refused(bearerErrorResult(this.#realm));
     return scopes.every((s) => principal.scopes.includes(s))

@@ -133,15 +133,7 @@ export function oauthRoutes(kit: RouteKit): RouteTable {
     const body = await kit.body(input);
     try {
       const result = await oauth.exchangeLoginCode(stringField(body.login_code), input.context);
-      if (result.status === 'mfa_required') {
-        return jsonResult(200, {
-          mfa_required: true,
-          challenge: result.challenge,
-          expires_in: result.expiresIn,
-          methods: result.methods,
-        });
-      }
-      return kit.sessionResult(result, input, result.user);
+      return kit.loginResult(result, input);
     } catch (error) {
       return kit.flowError(error);
     }

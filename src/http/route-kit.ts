@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { LoginResult } from '../auth/login-result.js';
 import type { PublicUser } from '../auth/public-user.js';
 import type { RequestContext } from '../events.js';
 import type { Gatehouse } from '../gatehouse.js';
@@ -129,6 +130,22 @@ export class RouteKit {
   /** 202 with a fixed message: the answer of flows that must not reveal whether an account exists. */
   accepted(message: string): HttpResult {
     return jsonResult(202, { message });
+  }
+
+  /**
+   * The answer to a completed first factor: for `mfa_required` (MF-07) only the challenge, no
+   * token and no cookie until `POST /mfa/verify`; otherwise the session ({@link sessionResult}).
+   */
+  loginResult(result: LoginResult, input: RouteInput): HttpResult {
+    if (result.status === 'mfa_required') {
+      return jsonResult(200, {
+        mfa_required: true,
+        challenge: result.challenge,
+        expires_in: result.expiresIn,
+        methods: result.methods,
+      });
+    }
+    return this.sessionResult(result, input, result.user);
   }
 
   /** Tokens as the OAuth JSON body, or in cookie mode as cookies with no token in the body. */

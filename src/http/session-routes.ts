@@ -61,16 +61,7 @@ export function sessionRoutes(kit: RouteKit): RouteTable {
         { identifier: identifier as string, password: body.password as string },
         input.context,
       );
-      // MF-07: a second factor is due; no token and no cookie until POST /mfa/verify.
-      if (result.status === 'mfa_required') {
-        return jsonResult(200, {
-          mfa_required: true,
-          challenge: result.challenge,
-          expires_in: result.expiresIn,
-          methods: result.methods,
-        });
-      }
-      return kit.sessionResult(result, input, result.user);
+      return kit.loginResult(result, input);
     } catch (error) {
       return kit.flowError(error);
     }

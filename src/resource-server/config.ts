@@ -67,6 +67,15 @@ const externalIssuerSchema = z
     typ: z.string().min(1).nullable().default('at+jwt'),
     /** Tokens issued longer ago than this (`iat`), seconds, are refused. Optional. */
     maxTokenAge: z.number().int().positive().optional(),
+    /**
+     * The policy type this issuer's subjects are asked about in `authorize`: the decider sees
+     * `<subjectType>:<sub>` with the issuer among its attributes. Default `external_user`, so a rule
+     * written for your own users (`user:*`, `user:<id>`) never admits another issuer's subject whose
+     * `sub` happens to equal one of your user ids (identity is `iss` + `sub`, AZ-07). Give each
+     * issuer its own type when several are trusted; use `user` only when this issuer's `sub` values
+     * are your own user ids (e.g. another service on the same user store).
+     */
+    subjectType: z.string().min(1).default('external_user'),
   })
   .strict();
 

@@ -24,6 +24,7 @@ import {
   TokenExpiredError,
   TokenInvalidError,
 } from '../errors.js';
+import { decodeSegment } from '../token/access-token.js';
 import type { ExternalIssuerConfig, ResourceServerConfig } from './config.js';
 import { IssuerKeys } from './issuer-keys.js';
 
@@ -45,17 +46,6 @@ export interface ExternalTokenClaims {
   readonly tokenId: string | null;
   /** Every claim of the payload, for the application's own checks. */
   readonly payload: Readonly<Record<string, unknown>>;
-}
-
-function decodeSegment(segment: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function scopesOf(payload: Record<string, unknown>): string[] {

@@ -165,7 +165,11 @@ export async function verifyAccessToken(
   return checkClaims(payload, settings, now);
 }
 
-function decodeSegment(segment: string): Record<string, unknown> | undefined {
+/**
+ * The JSON object in one base64url segment of a compact JWS, or `undefined` when it is not valid
+ * base64url JSON or not an object. Decoding only: nothing here is verified or trusted.
+ */
+export function decodeSegment(segment: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
     return typeof value === 'object' && value !== null && !Array.isArray(value)

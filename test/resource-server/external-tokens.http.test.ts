@@ -89,14 +89,16 @@ describe.each(ADAPTERS)('external issuer tokens: %s', (_name, start) => {
     asked.length = 0;
     const external = await get(`${h.url}/docs/d1`, bearer(await server.sign(key, { scope: 'read' })));
     expect(external.status).toBe(200);
+    // Another issuer's subject is its own type, so no rule for local users admits it.
     expect(asked[0]?.subject).toMatchObject({
-      type: 'user',
+      type: 'external_user',
       id: 'ext-user-1',
       attributes: { issuer: server.issuer, scopes: ['read'], method: 'bearer' },
     });
     const user = await userWithTokens(h, 'rsdoc');
     const own = await get(`${h.url}/docs/d1`, bearer(user.tokens.access));
     expect(own.status).toBe(403);
+    expect(asked[1]?.subject).toMatchObject({ type: 'user', id: user.id });
     expect(asked[1]?.subject.attributes).not.toHaveProperty('issuer');
   });
 
