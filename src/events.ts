@@ -151,7 +151,11 @@ export interface SecurityEventMap {
    * account), by a verified email when `oauth.linkByEmail` allows it (`email`), or by the signed-in
    * user (`link`).
    */
-  'identity.linked': { readonly userId: string; readonly provider: string; readonly via: 'login' | 'email' | 'link' };
+  'identity.linked': {
+    readonly userId: string;
+    readonly provider: string;
+    readonly via: 'login' | 'email' | 'link';
+  };
   /** A linked identity was removed by its user or an administrator. */
   'identity.unlinked': { readonly userId: string; readonly provider: string };
   /** The kept provider tokens of a user were refreshed at the provider (never the tokens themselves). */

@@ -1,12 +1,18 @@
 /**
  * The chapter's GenAI model on one engine: users and teams, conversations (owned, shared with a
- * team, or public) and their threads, and global roles where only ADMIN may generate images.
+ * team, or public) and their threads, global roles where only ADMIN may generate images, and the
+ * hybrid `post` permission: who may view a conversation may post to it, but never a message
+ * carrying personal data (ABAC on the message's `has_pii`).
  */
+import { z } from 'zod';
 import {
+  defineCondition,
   defineModel,
   defineRoles,
   MemoryRelationshipStore,
   PolicyEvaluator,
+  type PolicyEvaluatorOptions,
+  type RelationshipStore,
   type RelationshipTuple,
   rolesTypeDefinition,
   validateModel,
@@ -18,22 +24,37 @@ export const roles = defineRoles({
   MODERATOR: { inherits: ['USER', { role: 'ADMIN', only: ['delete_conversation'] }] },
 });
 
-const rebac = defineModel((m) => ({
-  user: m.type(),
-  team: m.type({ member: m.relation(['user', 'team#member']) }),
-  conversation: m.type({
-    team: m.relation(['team']),
-    owner: m.relation(['user']),
-    viewer: m.relation(['user', 'user:*']).or(m.computed('owner')).or(m.from('team', 'member')),
+const rebac = defineModel(
+  (m) => ({
+    user: m.type(),
+    team: m.type({ member: m.relation(['user', 'team#member']) }),
+    conversation: m.type({
+      team: m.relation(['team']),
+      owner: m.relation(['user']),
+      viewer: m.relation(['user', 'user:*']).or(m.computed('owner')).or(m.from('team', 'member')),
+      post: m.computed('viewer').butNot(m.condition('contains_pii')),
+    }),
+    thread: m.type({
+      conversation: m.relation(['conversation']),
+      viewer: m.from('conversation', 'viewer'),
+    }),
   }),
-  thread: m.type({
-    conversation: m.relation(['conversation']),
-    viewer: m.from('conversation', 'viewer'),
-  }),
-}));
+  {
+    conditions: {
+      // A missing or non-boolean has_pii fails the schema: the post is denied (fail closed).
+      contains_pii: defineCondition({
+        params: z.object({ resource: z.object({ has_pii: z.boolean() }) }),
+        evaluate: ({ resource }) => resource.has_pii,
+      }),
+    },
+  },
+);
 
 /** The model: the ReBAC types plus `app`, the roles as a type (`app:genai#ADMIN@user:ada`). */
-export const genAiModel = validateModel({ types: { ...rebac.types, app: rolesTypeDefinition(roles) } });
+export const genAiModel = validateModel({
+  ...rebac,
+  types: { ...rebac.types, app: rolesTypeDefinition(roles) },
+});
 
 const t = (object: string, relation: string, subject: string): RelationshipTuple => {
   const [ot, oid] = object.split(':') as [string, string];
@@ -65,4 +86,12 @@ export async function createGenAiEvaluator(): Promise<PolicyEvaluator> {
   const store = new MemoryRelationshipStore({ model: genAiModel });
   await store.write(demoTuples);
   return new PolicyEvaluator({ model: genAiModel, store });
+}
+
+/** An evaluator over `store` (e.g. the relationships of the GenAI app's SQLite file). */
+export function createGenAiEvaluatorOver(
+  store: RelationshipStore,
+  options: Partial<PolicyEvaluatorOptions> = {},
+) {
+  return new PolicyEvaluator({ ...options, model: genAiModel, store });
 }

@@ -1,12 +1,16 @@
 /**
  * The example GenAI service: a Hono app with gatehouse's auth routes under `/auth`, a text
- * generation route any signed-in user may call, and an image route for ADMINs only — the first
- * protected routes of the source chapter. The "models" are small deterministic stand-ins, so the
- * example runs anywhere without weights or network.
+ * generation route any signed-in user may call, an image route for ADMINs only — the first
+ * protected routes of the source chapter — and, given a relationship store, the conversations of
+ * `conversations.ts`, authorized by the policy decider (in-process or the decision service). The
+ * "models" are small deterministic stand-ins, so the example runs anywhere without weights or
+ * network.
  */
 import { Hono } from 'hono';
 import { type GatehouseEnv, gatehouseHono } from '../../adapters/hono/index.js';
 import type { Gatehouse } from '../../src/index.js';
+import type { RelationshipStore } from '../../src/policy/index.js';
+import { conversationRoutes } from './conversations.js';
 import { generateImageSvg, generateText } from './models.js';
 
 const MAX_PROMPT_LENGTH = 2000;
@@ -19,8 +23,11 @@ async function readPrompt(request: Request): Promise<string | undefined> {
     : undefined;
 }
 
-/** Builds the example app around a gatehouse instance. */
-export function createGenAiApp(gatehouse: Gatehouse): Hono<GatehouseEnv> {
+/** Builds the example app around a gatehouse instance; `relationships` adds the conversations. */
+export function createGenAiApp(
+  gatehouse: Gatehouse,
+  options: { readonly relationships?: RelationshipStore } = {},
+): Hono<GatehouseEnv> {
   const gh = gatehouseHono(gatehouse);
   const app = new Hono<GatehouseEnv>();
   app.get('/health', (c) => c.json({ ok: true }));
@@ -39,5 +46,6 @@ export function createGenAiApp(gatehouse: Gatehouse): Hono<GatehouseEnv> {
       return c.json({ error: 'invalid_request', message: 'prompt must be a non-empty string' }, 400);
     return c.json({ user: c.get('auth')?.userId, image: generateImageSvg(prompt) });
   });
+  if (options.relationships) app.route('/conversations', conversationRoutes(gh, options.relationships));
   return app;
 }

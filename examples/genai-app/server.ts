@@ -2,6 +2,8 @@
  * `npm run example`: starts the example GenAI service on SQLite.
  *
  * - `PORT` (default 3000), `HOST` (default 127.0.0.1)
+ * - `AUTHZ_MODE`: `in-process` (default) or `service` with `AUTHZ_URL` and `AUTHZ_SHARED_SECRET`
+ *   (the decision service of `examples/authz-service`, reading the same database): see `policy.ts`.
  * - `GATEHOUSE_DB` (default `examples/genai-app/.data/gatehouse.sqlite`)
  * - `GATEHOUSE_SECRET`: 32+ random bytes. Without it, one is generated on first start and kept in
  *   `.data/secret` (mode 0600) next to the database, so tokens survive restarts.
@@ -13,7 +15,9 @@ import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { createSqliteStore } from '../../adapters/sqlite/index.js';
 import { createGatehouse } from '../../src/index.js';
+import { roles } from '../authz-service/model.js';
 import { createGenAiApp } from './app.js';
+import { createExamplePolicy } from './policy.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -30,15 +34,26 @@ export async function startGenAiService(options: { port?: number; host?: string;
   const database = options.database ?? process.env.GATEHOUSE_DB ?? join(here, '.data', 'gatehouse.sqlite');
   mkdirSync(dirname(database), { recursive: true });
   const store = createSqliteStore({ filename: database });
-  const gatehouse = createGatehouse({ store, tokens: { secret: loadSecret(dirname(database)) } });
-  const app = createGenAiApp(gatehouse);
+  const policy = createExamplePolicy(process.env, store.relationships);
+  const gatehouse = createGatehouse({
+    store,
+    tokens: { secret: loadSecret(dirname(database)) },
+    // Another user's conversation answers 404 like a missing one (AZ-05).
+    authorization: { decider: policy.decider, roles, hideForbidden: true },
+  });
+  // The guards report fail-closed authorization denies (a PDP that is down, a missing attribute) (AZ-02).
+  gatehouse.events.on('authz.decision', (e) => {
+    console.error(`authz.decision ${e.code} ${e.subject} ${e.action} ${e.resource}`);
+  });
+  const app = createGenAiApp(gatehouse, { relationships: store.relationships });
   const host = options.host ?? process.env.HOST ?? '127.0.0.1';
-  return new Promise<{ url: string; close: () => Promise<void> }>((resolve) => {
+  return new Promise<{ url: string; mode: string; close: () => Promise<void> }>((resolve) => {
     const server = serve(
       { fetch: app.fetch, port: options.port ?? Number(process.env.PORT ?? 3000), hostname: host },
       (info) => {
         resolve({
           url: `http://${host}:${info.port}`,
+          mode: policy.mode,
           close: () =>
             new Promise((done) =>
               server.close(() => {
@@ -53,10 +68,13 @@ export async function startGenAiService(options: { port?: number; host?: string;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const { url } = await startGenAiService();
-  console.log(`gatehouse example GenAI service listening on ${url}`);
+  const { url, mode } = await startGenAiService();
+  console.log(`gatehouse example GenAI service listening on ${url} (authorization: ${mode})`);
   console.log(`  POST ${url}/auth/register   {"email","password"}`);
   console.log(`  POST ${url}/auth/token      grant_type=password&username=...&password=...`);
   console.log(`  POST ${url}/generate/text   Authorization: Bearer <access_token>  {"prompt"}`);
   console.log(`  POST ${url}/generate/image  (ADMIN only)`);
+  console.log(
+    `  POST ${url}/conversations   {"title"}; GET/POST ${url}/conversations/:id[/publish|/messages]`,
+  );
 }

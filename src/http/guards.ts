@@ -10,6 +10,7 @@ import type { PublicUser } from '../auth/public-user.js';
 import { isAuthError } from '../errors.js';
 import type { RequestContext } from '../events.js';
 import type { Gatehouse } from '../gatehouse.js';
+import { isFailClosed } from '../policy/decision-log.js';
 import { apiKeyPrincipal, externalPrincipal, readApiKey } from './alternative-credentials.js';
 import {
   type CookieSettings,
@@ -345,6 +346,7 @@ export class HttpGuards {
     if (!principal) return refused(bearerErrorResult(this.#realm));
     const { decider, hideForbidden } = this.#gatehouse.config.authorization;
     let granted = false;
+    const started = performance.now();
     try {
       const decision = decider
         ? await decider.check({
@@ -366,11 +368,35 @@ export class HttpGuards {
           })
         : undefined;
       granted = decision?.allowed === true;
+      // AZ-02: a deny because the decider could not decide (store or PDP down, bad input) is logged.
+      if (!granted && decision && isFailClosed(decision.code)) {
+        this.#failedClosed(principal, action, resource, decision.code, started);
+      }
     } catch {
       granted = false;
+      this.#failedClosed(principal, action, resource, 'decider_error', started);
     }
     if (granted) return allowed(principal);
     return refused(hideForbidden ? clientError(404, 'not_found', 'Not found') : forbiddenResult());
+  }
+
+  /** Reports a fail-closed `authorize` deny as an `authz.decision` security event (AZ-02). */
+  #failedClosed(
+    principal: Principal,
+    action: string,
+    resource: ResourceRef,
+    code: string,
+    started: number,
+  ): void {
+    this.#gatehouse.events.emit('authz.decision', undefined, this.#gatehouse.now(), {
+      subject: `${this.#subjectType(principal)}:${principal.userId}`.slice(0, 256),
+      action: String(action).slice(0, 256),
+      resource: `${resource.type}:${resource.id}`.slice(0, 256),
+      allowed: false,
+      code,
+      failClosed: true,
+      durationMs: performance.now() - started,
+    });
   }
 
   #subjectType(principal: Principal): string {
@@ -381,7 +407,7 @@ export class HttpGuards {
     return issuer?.subjectType ?? 'external_user';
   }
 
-    /** 401 without a principal; 403 `insufficient_scope` (RFC 6750 §3.1) unless every scope was granted. */
+  /** 401 without a principal; 403 `insufficient_scope` (RFC 6750 §3.1) unless every scope was granted. */
   requireScope(principal: Principal | null | undefined, scopes: readonly string[]): GuardOutcome {
     if (!principal) return refused(bearerErrorResult(this.#realm));
     return scopes.every((s) => principal.scopes.includes(s))

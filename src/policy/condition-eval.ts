@@ -1,5 +1,6 @@
 /**
- * Internal evaluation results and ABAC condition evaluation for the {@link PolicyEvaluator}.
+ * Internal evaluation results (with the shared ones of the non-explaining walk) and ABAC
+ * condition evaluation for the {@link PolicyEvaluator}.
  * A condition's input is parsed with its zod schema first: a missing or wrongly typed attribute,
  * a throw or a non-boolean result is an `error` outcome, which denies (fail closed, AZ-02).
  *
@@ -12,12 +13,23 @@ import type { ConditionDefinition, ConditionInput } from './model.js';
 /** The outcome of one node of an evaluation, with its explanation. Internal to the engine. */
 export interface Result {
   readonly outcome: Explanation['outcome'];
+  /** The explanation node; {@link QUIET} when the walk builds none (an error keeps its root cause). */
   readonly exp: Explanation;
   /** `true` when a not-granted outcome depends on a cut cycle (not memoizable, unsafe to negate). */
   readonly tainted: boolean;
   /** For an error outcome: the root-cause rule. */
   readonly error?: ErrorRule;
+  /** `true` when a relation's own deny rule matched (the decision code `deny_rule`). */
+  readonly denied?: boolean;
 }
+
+/** The placeholder node of results built without explanation; never shown to callers. */
+export const QUIET: Explanation = { outcome: 'not_granted', rule: 'relation', message: '' };
+/** Shared results of the walk that builds no explanation: a check then allocates almost nothing. */
+export const GRANTED: Result = { outcome: 'granted', exp: QUIET, tainted: false };
+export const NOT_GRANTED: Result = { outcome: 'not_granted', exp: QUIET, tainted: false };
+export const NOT_GRANTED_TAINTED: Result = { outcome: 'not_granted', exp: QUIET, tainted: true };
+export const DENIED: Result = { outcome: 'not_granted', exp: QUIET, tainted: false, denied: true };
 
 /** An error outcome (a deny) with its explanation node. */
 export function fail(rule: ErrorRule, message: string, extra: Partial<Explanation> = {}): Result {

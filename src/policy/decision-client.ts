@@ -12,11 +12,15 @@
  */
 
 import { z } from 'zod';
+import { type DecisionEventOptions, DecisionEvents } from './decision-log.js';
 import type { CheckRequest } from './evaluator.js';
 import type { DecisionCode } from './explanation.js';
 
-/** Options of {@link createDecisionClient}. */
-export interface DecisionClientOptions {
+/**
+ * Options of {@link createDecisionClient}. With `events`, a decision the PDP could not give
+ * (`pdp_unavailable`) is reported as an `authz.decision` event (AZ-02); `logDecisions` widens that.
+ */
+export interface DecisionClientOptions extends DecisionEventOptions {
   /** Base URL of the PDP, e.g. `http://authz.internal:3100` (the endpoints are appended). */
   readonly url: string | URL;
   /** The `fetch` to use. Default `globalThis.fetch`. */
@@ -163,22 +167,32 @@ export function createDecisionClient(options: DecisionClientOptions): DecisionCl
     }
   }
 
+  const log = new DecisionEvents(options);
+  const record = (request: CheckRequest, result: RemoteCheckResult, started: number) => {
+    if (log.enabled) log.record(request, result.allowed, result.code, performance.now() - started);
+    return result;
+  };
+
   return {
     async check(request) {
+      const started = performance.now();
       try {
         const parsed = decisionSchema.safeParse(await post('/access/v1/evaluation', toEvaluation(request)));
-        return parsed.success ? toResult(parsed.data) : UNAVAILABLE;
+        return record(request, parsed.success ? toResult(parsed.data) : UNAVAILABLE, started);
       } catch (error) {
-        return error instanceof UnsupportedRequest ? INVALID : UNAVAILABLE;
+        return record(request, error instanceof UnsupportedRequest ? INVALID : UNAVAILABLE, started);
       }
     },
 
     async batchCheck(requests) {
       if (!Array.isArray(requests)) return [];
+      const started = performance.now();
       const chunks: CheckRequest[][] = [];
       for (let k = 0; k < requests.length; k += maxBatchSize)
         chunks.push(requests.slice(k, k + maxBatchSize));
-      return (await Promise.all(chunks.map(batch))).flat();
+      const results = (await Promise.all(chunks.map(batch))).flat();
+      for (const [i, r] of results.entries()) record(requests[i]!, r, started);
+      return results;
     },
   };
 }

@@ -46,11 +46,24 @@
  */
 
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import type { z } from 'zod';
+import {
+  actionSearchSchema,
+  errorResponse,
+  evaluationSchema,
+  evaluationsSchema,
+  HttpError,
+  json,
+  type Page,
+  parse,
+  readJson,
+  resourceSearchSchema,
+  subjectSearchSchema,
+  toCheck,
+} from './authzen-http.js';
 import { InvalidCursorError } from './cursor.js';
-import type { CheckRequest, CheckResult, PolicyEvaluator } from './evaluator.js';
+import type { CheckResult, PolicyEvaluator } from './evaluator.js';
 import { findExplanation } from './explanation.js';
-import { MAX_ID_LENGTH } from './relationship-store.js';
 import { ListQueryError } from './reverse.js';
 
 /** Options of {@link createDecisionService}. */
@@ -94,143 +107,6 @@ export const AUTHZEN_PATHS = {
 
 /** The values of `options.evaluations_semantic`. */
 export type EvaluationsSemantic = 'execute_all' | 'deny_on_first_deny' | 'permit_on_first_permit';
-
-const properties = z.record(z.string(), z.unknown());
-const entity = z.strictObject({
-  type: z.string().min(1).max(64),
-  id: z.string().min(1).max(MAX_ID_LENGTH),
-  properties: properties.optional(),
-});
-const action = z.strictObject({ name: z.string().min(1).max(64), properties: properties.optional() });
-const evaluationSchema = z.strictObject({
-  subject: entity,
-  action,
-  resource: entity,
-  context: properties.optional(),
-});
-const partialEvaluation = evaluationSchema.partial();
-const evaluationsSchema = partialEvaluation.extend({
-  evaluations: z.array(partialEvaluation).optional(),
-  options: z
-    .looseObject({
-      evaluations_semantic: z
-        .enum(['execute_all', 'deny_on_first_deny', 'permit_on_first_permit'])
-        .optional(),
-    })
-    .optional(),
-});
-const actionSearchSchema = z.strictObject({
-  subject: entity,
-  resource: entity,
-  action: action.optional(),
-  context: properties.optional(),
-  page: z.looseObject({}).optional(),
-});
-
-const typeOnly = z.strictObject({ type: z.string().min(1).max(64) });
-const page = z
-  .strictObject({
-    token: z.string().max(4096).optional(),
-    limit: z.number().int().min(1).max(1000).optional(),
-  })
-  .optional();
-const subjectSearchSchema = z.strictObject({
-  subject: typeOnly,
-  action,
-  resource: entity,
-  context: properties.optional(),
-  page,
-});
-const resourceSearchSchema = z.strictObject({
-  subject: entity,
-  action,
-  resource: typeOnly,
-  context: properties.optional(),
-  page,
-});
-
-type Evaluation = z.infer<typeof evaluationSchema>;
-type Page = z.infer<typeof page>;
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly error: string,
-    readonly description: string,
-  ) {
-    super(description);
-  }
-}
-
-const JSON_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store' } as const;
-
-function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } });
-}
-
-function errorResponse(e: HttpError): Response {
-  const extra: Record<string, string> =
-    e.status === 401 ? { 'www-authenticate': 'Bearer' } : e.status === 405 ? { allow: e.description } : {};
-  const description = e.status === 405 ? `method not allowed; use ${e.description}` : e.description;
-  return json(e.status, { error: e.error, error_description: description }, extra);
-}
-
-/** Reads the body as JSON: content type, size limit (streamed, so a lying Content-Length cannot bypass it). */
-async function readJson(request: Request, maxBytes: number): Promise<unknown> {
-  const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type !== 'application/json') {
-    throw new HttpError(415, 'invalid_request', 'Content-Type must be application/json');
-  }
-  const tooLarge = () => new HttpError(413, 'invalid_request', `request body exceeds ${maxBytes} bytes`);
-  const declared = Number(request.headers.get('content-length') ?? '0');
-  if (declared > maxBytes) throw tooLarge();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (request.body) {
-    const reader = request.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > maxBytes) {
-        await reader.cancel().catch(() => {});
-        throw tooLarge();
-      }
-      chunks.push(value);
-    }
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const c of chunks) {
-    bytes.set(c, offset);
-    offset += c.byteLength;
-  }
-  try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-  } catch {
-    throw new HttpError(400, 'invalid_request', 'request body is not valid JSON');
-  }
-}
-
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
-  const r = schema.safeParse(value);
-  if (r.success) return r.data;
-  // Paths and messages only: never the values sent.
-  const issues = r.error.issues
-    .slice(0, 5)
-    .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
-    .join('; ');
-  throw new HttpError(400, 'invalid_request', `invalid request: ${issues}`);
-}
-
-function toCheck(e: Evaluation): CheckRequest {
-  return {
-    subject: { type: e.subject.type, id: e.subject.id, attributes: e.subject.properties ?? {} },
-    action: e.action.name,
-    resource: { type: e.resource.type, id: e.resource.id, attributes: e.resource.properties ?? {} },
-    context: e.context ?? {},
-  };
-}
 
 /** A one-line summary of a decision, from the explanation's own (value-free) messages. */
 function summarize(result: CheckResult): string {

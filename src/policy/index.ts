@@ -21,6 +21,12 @@ export {
   type RemoteCheckResult,
 } from './decision-client.js';
 export {
+  type DecisionEventOptions,
+  type DecisionLogLevel,
+  type DecisionLogOptions,
+  isFailClosed,
+} from './decision-log.js';
+export {
   AUTHZEN_PATHS,
   bearerAuthenticator,
   createDecisionService,
@@ -45,6 +51,18 @@ export {
   grantPath,
   type Outcome,
 } from './explanation.js';
+export {
+  assertWritable,
+  defineFieldPolicy,
+  FieldAccessError,
+  type FieldDecider,
+  type FieldPolicy,
+  FieldPolicyError,
+  type FieldRequest,
+  type FieldRule,
+  filterReadable,
+  readableFields,
+} from './fields.js';
 export {
   type AuthorizationModel,
   type CompiledModel,
@@ -72,6 +90,7 @@ export {
   type RelationshipStore,
   type RelationshipTuple,
   type SubjectRef,
+  type SyncTupleReader,
   type TupleFilter,
   TupleIndex,
   TupleValidationError,
@@ -104,3 +123,4 @@ export {
   type RolesTypeOptions,
   rolesTypeDefinition,
 } from './roles.js';
+export { issuerCondition, scopeCondition } from './scopes.js';

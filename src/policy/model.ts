@@ -16,6 +16,9 @@
  */
 
 import type { z } from 'zod';
+import { isSafeName, NAME_PATTERN } from './names.js';
+
+export { isSafeName, NAME_PATTERN } from './names.js';
 
 /** One allowed kind of subject of a directly assignable relation (an OpenFGA type restriction). */
 export interface DirectSubjectType {
@@ -104,40 +107,18 @@ export class PolicyModelError extends Error {
   }
 }
 
-/**
- * Safe names for types, relations and conditions: a letter or `_` first, then letters, digits,
- * `_` or `-`, at most 64 characters. They never contain `:`, `#` or `@`, which keeps tuple keys
- * unambiguous.
- */
-export const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
-
-const RESERVED_NAMES: ReadonlySet<string> = new Set([
-  '__proto__',
-  'constructor',
-  'prototype',
-  'toString',
-  'valueOf',
-  'hasOwnProperty',
-  'isPrototypeOf',
-  'propertyIsEnumerable',
-  'toLocaleString',
-  '__defineGetter__',
-  '__defineSetter__',
-  '__lookupGetter__',
-  '__lookupSetter__',
-]);
-
-/** `true` when `name` matches {@link NAME_PATTERN} and is not an `Object.prototype` member name. */
-export function isSafeName(name: unknown): name is string {
-  return typeof name === 'string' && NAME_PATTERN.test(name) && !RESERVED_NAMES.has(name);
-}
-
 /** A validated relation, ready for evaluation. */
 export interface CompiledRelation {
   readonly name: string;
   readonly directly: readonly DirectSubjectType[];
   readonly rewrite: Rewrite;
   readonly deny: Rewrite | undefined;
+  /** Subject types a plain tuple may name (`[user]`): a check reads `object#relation@subject` for these. */
+  readonly plainTypes: ReadonlySet<string>;
+  /** Subject types whose wildcard is admitted (`[user:*]`). */
+  readonly wildcardTypes: ReadonlySet<string>;
+  /** `true` when some restriction is a userset (`[team#member]`). */
+  readonly hasUsersets: boolean;
 }
 
 /** A validated model: every lookup goes through a `Map`, never through an object's prototype chain. */
@@ -237,6 +218,13 @@ export function compileModel(model: AuthorizationModel): CompiledModel {
         directly: directly.map((d) => ({ ...d })),
         rewrite,
         deny: def.deny,
+        plainTypes: new Set(
+          directly.filter((d) => d.relation === undefined && !d.wildcard).map((d) => d.type),
+        ),
+        wildcardTypes: new Set(
+          directly.filter((d) => d.relation === undefined && d.wildcard).map((d) => d.type),
+        ),
+        hasUsersets: directly.some((d) => d.relation !== undefined),
       });
     }
   }

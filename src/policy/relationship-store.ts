@@ -10,6 +10,9 @@
  */
 
 import { type CompiledModel, type DirectSubjectType, isSafeName } from './model.js';
+import { TupleIndex } from './tuple-index.js';
+
+export { TupleIndex } from './tuple-index.js';
 
 /** An object: `{ type: 'folder', id: '1' }`. */
 export interface ObjectRef {
@@ -65,6 +68,36 @@ export interface RelationshipStore {
   readUsersets(object: ObjectRef, relation: string): Promise<RelationshipTuple[]>;
   /** Every tuple of `object#relation` (e.g. the parents of a folder for `viewer from parent`). */
   readRelation(object: ObjectRef, relation: string): Promise<RelationshipTuple[]>;
+  /**
+   * Optional synchronous versions of the three check reads, for stores that answer without I/O
+   * (the memory store; an embedded database with a synchronous driver). When present, `check`
+   * walks the relation graph without one `await` per step. They must answer exactly like the
+   * async reads.
+   */
+  readonly sync?: SyncTupleReader;
+}
+
+/**
+ * The check reads of a {@link RelationshipStore}, answered synchronously. Returned arrays are read
+ * at once and never modified or kept, so an implementation may hand out arrays it shares.
+ */
+export interface SyncTupleReader {
+  /** As {@link RelationshipStore.readTuple}. */
+  readTuple(object: ObjectRef, relation: string, subject: SubjectRef): RelationshipTuple | undefined;
+  /** As {@link RelationshipStore.readUsersets}. */
+  readUsersets(object: ObjectRef, relation: string): readonly RelationshipTuple[];
+  /** As {@link RelationshipStore.readRelation}. */
+  readRelation(object: ObjectRef, relation: string): readonly RelationshipTuple[];
+  /**
+   * Optional: the tuples `object#r@subject` for every `r` of `relations`, in any order — what
+   * `readTuple` would give for each, in one call. Used for unions of role relations ("which of
+   * these roles does the subject hold here?").
+   */
+  readTuples?(
+    object: ObjectRef,
+    relations: ReadonlySet<string>,
+    subject: SubjectRef,
+  ): readonly RelationshipTuple[];
 }
 
 /** Thrown when a tuple is malformed or violates the model's type restrictions; the batch is not applied. */
@@ -158,144 +191,6 @@ export function formatTuple(tuple: RelationshipTuple): string {
   return `${tuple.object.type}:${tuple.object.id}#${tuple.relation}@${formatSubject(tuple.subject)}`;
 }
 
-// Keys. Types and relations match NAME_PATTERN (no ':' or '#'), ids are free-form, so:
-// object+relation `type:id#relation` splits at the first ':' and the last '#', and subject
-// `type:id#relation-or-empty` likewise: no two distinct refs share a key.
-const objRelKey = (o: ObjectRef, relation: string) => `${o.type}:${o.id}#${relation}`;
-const objKey = (o: ObjectRef) => `${o.type}:${o.id}`;
-const subjectKey = (s: SubjectRef) => `${s.type}:${s.id}#${s.relation ?? ''}`;
-
-function freeze(tuple: RelationshipTuple): RelationshipTuple {
-  const copy: RelationshipTuple = {
-    object: { type: tuple.object.type, id: tuple.object.id },
-    relation: tuple.relation,
-    subject:
-      tuple.subject.relation === undefined
-        ? { type: tuple.subject.type, id: tuple.subject.id }
-        : { type: tuple.subject.type, id: tuple.subject.id, relation: tuple.subject.relation },
-    ...(tuple.condition
-      ? {
-          condition: {
-            name: tuple.condition.name,
-            ...(tuple.condition.context ? { context: { ...tuple.condition.context } } : {}),
-          },
-        }
-      : {}),
-  };
-  return copy;
-}
-
-/**
- * A synchronous tuple index: by object+relation (with usersets kept apart), by object and by
- * subject. Shared by {@link MemoryRelationshipStore} and by the evaluator for contextual tuples.
- */
-export class TupleIndex {
-  private readonly byObjRel = new Map<string, Map<string, RelationshipTuple>>();
-  private readonly usersets = new Map<string, Map<string, RelationshipTuple>>();
-  private readonly byObject = new Map<string, Set<string>>();
-  private readonly bySubject = new Map<string, Map<string, RelationshipTuple>>();
-
-  /** Number of stored tuples. */
-  get size(): number {
-    let n = 0;
-    for (const m of this.byObjRel.values()) n += m.size;
-    return n;
-  }
-
-  /** Adds (or replaces) a tuple that has already been validated. */
-  add(tuple: RelationshipTuple): void {
-    const t = freeze(tuple);
-    const ork = objRelKey(t.object, t.relation);
-    const sk = subjectKey(t.subject);
-    getOrCreate(this.byObjRel, ork, () => new Map()).set(sk, t);
-    if (t.subject.relation !== undefined) getOrCreate(this.usersets, ork, () => new Map()).set(sk, t);
-    getOrCreate(this.byObject, objKey(t.object), () => new Set()).add(ork);
-    getOrCreate(this.bySubject, sk, () => new Map()).set(ork, t);
-  }
-
-  /** Removes a tuple if present. */
-  remove(tuple: RelationshipTuple): void {
-    const ork = objRelKey(tuple.object, tuple.relation);
-    const sk = subjectKey(tuple.subject);
-    const subjects = this.byObjRel.get(ork);
-    if (!subjects?.delete(sk)) return;
-    if (subjects.size === 0) {
-      this.byObjRel.delete(ork);
-      const rels = this.byObject.get(objKey(tuple.object));
-      rels?.delete(ork);
-      if (rels?.size === 0) this.byObject.delete(objKey(tuple.object));
-    }
-    const us = this.usersets.get(ork);
-    if (us?.delete(sk) && us.size === 0) this.usersets.delete(ork);
-    const bs = this.bySubject.get(sk);
-    if (bs?.delete(ork) && bs.size === 0) this.bySubject.delete(sk);
-  }
-
-  /** The exact tuple, if any. O(1). */
-  get(object: ObjectRef, relation: string, subject: SubjectRef): RelationshipTuple | undefined {
-    return this.byObjRel.get(objRelKey(object, relation))?.get(subjectKey(subject));
-  }
-
-  /** Userset-subject tuples of one object+relation. */
-  usersetsOf(object: ObjectRef, relation: string): RelationshipTuple[] {
-    const m = this.usersets.get(objRelKey(object, relation));
-    return m ? [...m.values()] : [];
-  }
-
-  /** All tuples of one object+relation. */
-  relationOf(object: ObjectRef, relation: string): RelationshipTuple[] {
-    const m = this.byObjRel.get(objRelKey(object, relation));
-    return m ? [...m.values()] : [];
-  }
-
-  /** Filtered read; indexed when the filter names an object id or a full subject. */
-  read(filter: TupleFilter): RelationshipTuple[] {
-    const { object, relation, subject } = filter;
-    let candidates: Iterable<RelationshipTuple>;
-    if (object?.id !== undefined && relation !== undefined) {
-      candidates = this.relationOf({ type: object.type, id: object.id }, relation);
-    } else if (object?.id !== undefined) {
-      const rels = this.byObject.get(objKey({ type: object.type, id: object.id })) ?? new Set<string>();
-      candidates = [...rels].flatMap((ork) => [...(this.byObjRel.get(ork)?.values() ?? [])]);
-    } else if (subject?.id !== undefined) {
-      candidates = this.bySubject.get(subjectKey({ ...subject, id: subject.id }))?.values() ?? [];
-    } else {
-      candidates = [...this.byObjRel.values()].flatMap((m) => [...m.values()]);
-    }
-    const out: RelationshipTuple[] = [];
-    for (const t of candidates) {
-      if (
-        object &&
-        (t.object.type !== object.type || (object.id !== undefined && t.object.id !== object.id))
-      ) {
-        continue;
-      }
-      if (relation !== undefined && t.relation !== relation) continue;
-      if (subject) {
-        if (t.subject.type !== subject.type) continue;
-        if (subject.id !== undefined && t.subject.id !== subject.id) continue;
-        if (
-          t.subject.relation !== subject.relation &&
-          (subject.id !== undefined || subject.relation !== undefined)
-        ) {
-          continue;
-        }
-      }
-      out.push(t);
-    }
-    return out;
-  }
-}
-
-function getOrCreate<K, V>(map: Map<K, V>, key: K, create: () => V): V {
-  let v = map.get(key);
-  if (v === undefined) {
-    v = create();
-    map.set(key, v);
-  }
-  return v;
-}
-
 /** Options of {@link MemoryRelationshipStore}. */
 export interface MemoryRelationshipStoreOptions {
   /** When given, every written tuple must satisfy this model's type restrictions. */
@@ -309,9 +204,18 @@ export interface MemoryRelationshipStoreOptions {
 export class MemoryRelationshipStore implements RelationshipStore {
   private readonly index = new TupleIndex();
   private readonly model: CompiledModel | undefined;
+  /** The check reads without a promise: the evaluator's synchronous fast path. */
+  readonly sync: SyncTupleReader;
 
   constructor(options: MemoryRelationshipStoreOptions = {}) {
     this.model = options.model;
+    const index = this.index;
+    this.sync = {
+      readTuple: (object, relation, subject) => index.get(object, relation, subject),
+      readUsersets: (object, relation) => index.usersetsView(object, relation),
+      readRelation: (object, relation) => index.relationView(object, relation),
+      readTuples: (object, relations, subject) => index.tuplesFor(object, relations, subject),
+    };
   }
 
   /** Number of stored tuples. */

@@ -222,6 +222,10 @@ m = g(r.sub, p.sub) && r.obj == p.obj && r.act == p.act
     },
     { name: 'gatehouse PolicyEvaluator.check (10k tuples)', run: () => rbacEvaluator.check(nextCheck()) },
     {
+      name: 'gatehouse PolicyEvaluator.checkSync (10k tuples)',
+      run: () => rbacEvaluator.checkSync(nextCheck()),
+    },
+    {
       name: 'casbin enforce',
       run: () => {
         const r = next();
@@ -420,6 +424,20 @@ async function benchRebac(): Promise<void> {
       });
     }
   }
+  // The same allowed checks without a promise, and with the full explanation tree.
+  const syncRequests = rebacRequests(small.shape, true, 11);
+  const nextSync = cycler(syncRequests);
+  const nextExplain = cycler(syncRequests);
+  cases.push(
+    {
+      name: `checkSync allowed 4 deep @ ${label(small)} tuples`,
+      run: () => small.evaluator.checkSync(nextSync()),
+    },
+    {
+      name: `explain allowed 4 deep @ ${label(small)} tuples`,
+      run: () => small.evaluator.explain(nextExplain()),
+    },
+  );
   await compare(`ReBAC document#viewer check throughput (ops/s, ratio vs allowed @ ${label(small)})`, cases, {
     ...ROUNDS,
     batch: 10,

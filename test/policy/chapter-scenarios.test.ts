@@ -7,6 +7,7 @@ import {
   MemoryRelationshipStore,
   PolicyEvaluator,
   type RelationshipTuple,
+  rolesTypeDefinition,
   validateModel,
 } from '../../src/policy/index.js';
 
@@ -149,5 +150,170 @@ describe("the chapter's scenarios", () => {
       code: 'condition_input_invalid',
     });
     expect((await upload('mallory', false)).allowed).toBe(false);
+  });
+});
+
+describe("the chapter's hybrid authorize: RBAC + ReBAC + ABAC in one decision", () => {
+  // RBAC: roles on the app (global roles as tuples on app:genai). ReBAC: conversations belong to
+  // teams and owners. ABAC: PII in the message, the user's plan for premium models.
+  const roles = defineRoles({
+    USER: { permissions: ['chat'] },
+    ADMIN: { inherits: ['USER'], permissions: ['generate_image', 'moderate'] },
+    MODERATOR: { inherits: ['USER', { role: 'ADMIN', only: ['moderate'] }] },
+    SUSPENDED: { deny: ['chat', 'generate_image', 'moderate'] },
+  });
+  const hybrid = validateModel({
+    types: {
+      user: {},
+      app: rolesTypeDefinition(roles),
+      team: { relations: { member: { directly: [{ type: 'user' }] } } },
+      conversation: {
+        relations: {
+          app: { directly: [{ type: 'app' }] },
+          team: { directly: [{ type: 'team' }] },
+          owner: { directly: [{ type: 'user' }] },
+          participant: {
+            rewrite: {
+              union: [{ computed: 'owner' }, { tupleToUserset: { tupleset: 'team', computed: 'member' } }],
+            },
+          },
+          // post = may chat in the app (RBAC) and takes part in the conversation (ReBAC), but not
+          // when the message carries PII (ABAC); moderators of the app may always read.
+          post: {
+            rewrite: {
+              exclusion: {
+                base: {
+                  intersection: [
+                    { tupleToUserset: { tupleset: 'app', computed: 'chat' } },
+                    { computed: 'participant' },
+                  ],
+                },
+                subtract: { condition: 'contains_pii' },
+              },
+            },
+          },
+          read: {
+            rewrite: {
+              union: [
+                { computed: 'participant' },
+                { tupleToUserset: { tupleset: 'app', computed: 'moderate' } },
+              ],
+            },
+          },
+        },
+      },
+      llm: {
+        relations: {
+          app: { directly: [{ type: 'app' }] },
+          user: {
+            directly: [
+              { type: 'user', wildcard: true },
+              { type: 'user', wildcard: true, condition: 'paid_plan' },
+            ],
+          },
+          use: {
+            rewrite: {
+              intersection: [{ computed: 'user' }, { tupleToUserset: { tupleset: 'app', computed: 'chat' } }],
+            },
+          },
+        },
+      },
+    },
+    conditions: model.conditions!,
+  });
+
+  async function hybridEngine() {
+    const store = new MemoryRelationshipStore({ model: hybrid });
+    const app = { type: 'app', id: 'genai' };
+    const assign = (user: string, role: string) => ({
+      object: app,
+      relation: role,
+      subject: { type: 'user', id: user },
+    });
+    await store.write([
+      assign('alice', 'USER'),
+      assign('mo', 'MODERATOR'),
+      assign('ada', 'ADMIN'),
+      assign('sam', 'USER'),
+      assign('sam', 'SUSPENDED'),
+      assign('mallory', 'USER'),
+      tuple(['team', 'research'], 'member', ['user', 'alice']),
+      tuple(['team', 'research'], 'member', ['user', 'sam']),
+      tuple(['conversation', 'c1'], 'team', ['team', 'research']),
+      tuple(['conversation', 'c1'], 'app', ['app', 'genai']),
+      tuple(['llm', 'premium'], 'app', ['app', 'genai']),
+      tuple(['llm', 'premium'], 'user', ['user', '*'], 'paid_plan'),
+    ]);
+    return new PolicyEvaluator({ model: hybrid, store });
+  }
+
+  const post = (pe: PolicyEvaluator, user: string, has_pii: unknown) =>
+    pe.check({
+      subject: { type: 'user', id: user },
+      action: 'post',
+      resource: { type: 'conversation', id: 'c1', attributes: { has_pii } },
+    });
+
+  it('a team member with the chat permission posts a message without PII', async () => {
+    const pe = await hybridEngine();
+    expect((await post(pe, 'alice', false)).allowed).toBe(true);
+  });
+
+  it('each of the three parts can refuse on its own', async () => {
+    const pe = await hybridEngine();
+    // ABAC: the message carries PII; a missing has_pii is a deny too (fail closed).
+    expect(await post(pe, 'alice', true)).toMatchObject({ allowed: false, code: 'not_granted' });
+    expect(await post(pe, 'alice', undefined)).toMatchObject({
+      allowed: false,
+      code: 'condition_input_invalid',
+    });
+    // ReBAC: mallory may chat in the app but is not in the conversation's team.
+    expect((await post(pe, 'mallory', false)).allowed).toBe(false);
+    // RBAC: sam is in the team but suspended (a role deny wins).
+    expect((await post(pe, 'sam', false)).allowed).toBe(false);
+    // The admin chats in the app but takes no part in this conversation.
+    expect((await post(pe, 'ada', false)).allowed).toBe(false);
+  });
+
+  it('moderators read every conversation (RBAC subset of admin), others only their own', async () => {
+    const pe = await hybridEngine();
+    const read = (user: string) =>
+      pe.check({
+        subject: { type: 'user', id: user },
+        action: 'read',
+        resource: { type: 'conversation', id: 'c1' },
+      });
+    expect((await read('mo')).allowed).toBe(true);
+    expect((await read('ada')).allowed).toBe(true);
+    expect((await read('alice')).allowed).toBe(true);
+    expect((await read('mallory')).allowed).toBe(false);
+  });
+
+  it('premium models need a paid plan (ABAC) and the chat permission (RBAC)', async () => {
+    const pe = await hybridEngine();
+    const use = (user: string, plan: string) =>
+      pe.check({
+        subject: { type: 'user', id: user, attributes: { plan } },
+        action: 'use',
+        resource: { type: 'llm', id: 'premium' },
+      });
+    expect((await use('alice', 'pro')).allowed).toBe(true);
+    expect((await use('alice', 'free')).allowed).toBe(false);
+    expect((await use('sam', 'pro')).allowed).toBe(false);
+    expect((await use('nobody', 'pro')).allowed).toBe(false);
+  });
+
+  it('the explanation names every part of a granted hybrid decision', async () => {
+    const pe = await hybridEngine();
+    const r = await pe.explain({
+      subject: { type: 'user', id: 'alice' },
+      action: 'post',
+      resource: { type: 'conversation', id: 'c1', attributes: { has_pii: false } },
+    });
+    expect(r.allowed).toBe(true);
+    const text = JSON.stringify(r.reason);
+    expect(text).toContain('conversation:c1#app@app:genai');
+    expect(text).toContain('team:research#member@user:alice');
+    expect(text).toContain('contains_pii');
   });
 });

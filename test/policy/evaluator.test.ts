@@ -64,7 +64,7 @@ async function setup(tuples: RelationshipTuple[], modelArg: AuthorizationModel =
 describe('PolicyEvaluator operators', () => {
   it('direct tuple grants, others are denied', async () => {
     const pe = await setup([t('folder:1', 'owner', 'user:anne')]);
-    const ok = await pe.check(req('user:anne', 'owner', 'folder:1'));
+    const ok = await pe.explain(req('user:anne', 'owner', 'folder:1'));
     expect(ok).toMatchObject({ allowed: true, code: 'granted' });
     expect(findExplanation(ok.reason, 'direct')?.tuple).toBe('folder:1#owner@user:anne');
     expect(await pe.check(req('user:bob', 'owner', 'folder:1'))).toMatchObject({
@@ -76,7 +76,7 @@ describe('PolicyEvaluator operators', () => {
 
   it('wildcard grants every subject of that type only', async () => {
     const pe = await setup([t('folder:pub', 'viewer', 'user:*')]);
-    const r = await pe.check(req('user:anyone', 'viewer', 'folder:pub'));
+    const r = await pe.explain(req('user:anyone', 'viewer', 'folder:pub'));
     expect(r.allowed).toBe(true);
     expect(findExplanation(r.reason, 'wildcard')?.tuple).toBe('folder:pub#viewer@user:*');
     expect((await pe.check(req('team:x', 'viewer', 'folder:pub'))).allowed).toBe(false);
@@ -90,7 +90,7 @@ describe('PolicyEvaluator operators', () => {
       t('team:backend', 'member', 'user:carol'),
       t('team:eng', 'member', 'user:dave'),
     ]);
-    const carol = await pe.check(req('user:carol', 'viewer', 'folder:1'));
+    const carol = await pe.explain(req('user:carol', 'viewer', 'folder:1'));
     expect(carol.allowed).toBe(true);
     expect(grantPath(carol.reason)).toEqual([
       'folder:1#viewer',
@@ -106,7 +106,7 @@ describe('PolicyEvaluator operators', () => {
 
   it('computed relations: owner implies editor implies viewer', async () => {
     const pe = await setup([t('folder:1', 'owner', 'user:anne')]);
-    const r = await pe.check(req('user:anne', 'viewer', 'folder:1'));
+    const r = await pe.explain(req('user:anne', 'viewer', 'folder:1'));
     expect(r.allowed).toBe(true);
     expect(grantPath(r.reason)).toEqual([
       'folder:1#viewer',
@@ -124,7 +124,7 @@ describe('PolicyEvaluator operators', () => {
       t('folder:a', 'parent', 'folder:root'),
       t('folder:b', 'parent', 'folder:a'),
     ]);
-    const r = await pe.check(req('user:anne', 'viewer', 'folder:b'));
+    const r = await pe.explain(req('user:anne', 'viewer', 'folder:b'));
     expect(r.allowed).toBe(true);
     expect(findExplanation(r.reason, 'tuple_to_userset')?.tuple).toBe('folder:b#parent@folder:a');
     expect((await pe.check(req('user:anne', 'editor', 'folder:b'))).allowed).toBe(false);
@@ -142,7 +142,7 @@ describe('PolicyEvaluator operators', () => {
     ]);
     expect((await pe.check(req('user:anne', 'publisher', 'folder:1'))).allowed).toBe(true);
     expect((await pe.check(req('user:bob', 'publisher', 'folder:1'))).allowed).toBe(false);
-    const carol = await pe.check(req('user:carol', 'publisher', 'folder:1'));
+    const carol = await pe.explain(req('user:carol', 'publisher', 'folder:1'));
     expect(carol.allowed).toBe(true);
     expect(findExplanation(carol.reason, 'intersection')?.children).toHaveLength(2);
   });
@@ -150,7 +150,7 @@ describe('PolicyEvaluator operators', () => {
   it('exclusion: but not', async () => {
     const pe = await setup([t('folder:1', 'viewer', 'user:*'), t('folder:1', 'blocked', 'user:mallory')]);
     expect((await pe.check(req('user:anne', 'commenter', 'folder:1'))).allowed).toBe(true);
-    const m = await pe.check(req('user:mallory', 'commenter', 'folder:1'));
+    const m = await pe.explain(req('user:mallory', 'commenter', 'folder:1'));
     expect(m).toMatchObject({ allowed: false, code: 'not_granted' });
     expect(findExplanation(m.reason, 'exclusion')?.message).toBe('excluded (but not)');
     expect((await pe.check(req('user:mallory', 'viewer', 'folder:1'))).allowed).toBe(true);
@@ -260,7 +260,7 @@ describe('conditions', () => {
 
   it('grants when the condition is true and denies when false', async () => {
     const pe = await setup(tuples, condModel);
-    const yes = await pe.check(req('user:anne', 'viewer', 'doc:1', { context: { ip: '10.0.0.7' } }));
+    const yes = await pe.explain(req('user:anne', 'viewer', 'doc:1', { context: { ip: '10.0.0.7' } }));
     expect(yes.allowed).toBe(true);
     expect(findExplanation(yes.reason, 'condition')).toMatchObject({
       condition: 'in_office',

@@ -160,7 +160,7 @@ describe('AZ-06 cycles terminate, depth is bounded', () => {
       },
     ]);
     const pe = new PolicyEvaluator({ model: folderModel, store });
-    const r = await pe.check(anneViews('x'));
+    const r = await pe.explain(anneViews('x'));
     expect(r.allowed).toBe(false);
     expect(findExplanation(r.reason, 'cycle')).toBeDefined();
     await store.write([
