@@ -11,6 +11,7 @@ import { type GatehouseEnv, gatehouseHono } from '../../adapters/hono/index.js';
 import type { Gatehouse } from '../../src/index.js';
 import type { RelationshipStore } from '../../src/policy/index.js';
 import { conversationRoutes } from './conversations.js';
+import { DEVICE_PAGE_HEADERS, DEVICE_PAGE_HTML, DEVICE_PAGE_SCRIPT } from './device-page.js';
 import { generateImageSvg, generateText } from './models.js';
 
 const MAX_PROMPT_LENGTH = 2000;
@@ -31,6 +32,14 @@ export function createGenAiApp(
   const gh = gatehouseHono(gatehouse);
   const app = new Hono<GatehouseEnv>();
   app.get('/health', (c) => c.json({ ok: true }));
+  // The device-login page (RFC 8628): the verification_uri the CLI shows.
+  app.get('/device', (c) => c.html(DEVICE_PAGE_HTML, 200, DEVICE_PAGE_HEADERS));
+  app.get('/device.js', (c) =>
+    c.body(DEVICE_PAGE_SCRIPT, 200, {
+      ...DEVICE_PAGE_HEADERS,
+      'content-type': 'text/javascript; charset=utf-8',
+    }),
+  );
   app.route('/auth', gh.routes());
 
   app.post('/generate/text', gh.authenticate(), async (c) => {

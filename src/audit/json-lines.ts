@@ -13,7 +13,7 @@ export interface PinoLikeLogger {
   warn(object: object, message?: string): void;
 }
 
-/** Events logged at `warn` with a pino-like logger; the rest at `info`. */
+/** Events logged at `warn` with a pino-like logger (with authorization denies); the rest at `info`. */
 const WARNING_EVENTS = new Set<SecurityEvent['type']>([
   'login.failed',
   'account.locked',
@@ -23,14 +23,20 @@ const WARNING_EVENTS = new Set<SecurityEvent['type']>([
   'mfa.failed',
   'mfa.suspicious',
   'client.authentication_failed',
+  'api_key.rejected',
 ]);
+
+/** Whether an event records a failure: a failure type, or an authorization decision that denied. */
+function isFailure(event: SecurityEvent): boolean {
+  return WARNING_EVENTS.has(event.type) || (event.type === 'authz.decision' && !event.allowed);
+}
 
 /** The log record of an event: its fields with `at` as an ISO 8601 UTC string, plus `outcome`. */
 export function eventRecord(event: SecurityEvent): Record<string, unknown> {
   const record: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(event))
     record[key] = value instanceof Date ? value.toISOString() : value;
-  record.outcome = WARNING_EVENTS.has(event.type) ? 'failure' : 'success';
+  record.outcome = isFailure(event) ? 'failure' : 'success';
   return record;
 }
 
@@ -49,7 +55,7 @@ export function subscribeJsonLines(
       sink(`${JSON.stringify(record)}\n`);
       return;
     }
-    if (WARNING_EVENTS.has(event.type)) sink.warn(record, event.type);
+    if (isFailure(event)) sink.warn(record, event.type);
     else sink.info(record, event.type);
   });
 }

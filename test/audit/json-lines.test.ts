@@ -46,4 +46,30 @@ describe('JSON-lines audit sink', () => {
       'warn:login.failed',
     ]);
   });
+
+  it('logs an authorization deny as a failure at warn, a grant at info (LO-01)', () => {
+    const gh = testGatehouse();
+    const calls: [string, Record<string, unknown>][] = [];
+    subscribeJsonLines(gh.events, {
+      info: (object) => calls.push(['info', object as Record<string, unknown>]),
+      warn: (object) => calls.push(['warn', object as Record<string, unknown>]),
+    });
+    const decision = { subject: 'user:ada', action: 'view', resource: 'doc:1', durationMs: 0.2 };
+    gh.events.emit('authz.decision', undefined, gh.clock.now(), {
+      ...decision,
+      allowed: true,
+      code: 'granted',
+      failClosed: false,
+    });
+    gh.events.emit('authz.decision', undefined, gh.clock.now(), {
+      ...decision,
+      allowed: false,
+      code: 'store_error',
+      failClosed: true,
+    });
+    expect(calls.map(([level, record]) => [level, record.outcome, record.code])).toEqual([
+      ['info', 'success', 'granted'],
+      ['warn', 'failure', 'store_error'],
+    ]);
+  });
 });

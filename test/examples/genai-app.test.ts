@@ -78,4 +78,87 @@ describe('example GenAI service', () => {
     expect((await post('/auth/logout', {}, token)).status).toBe(204);
     expect((await post('/generate/text', { prompt: 'hello' }, token)).status).toBe(401);
   });
+
+  it('serves the device-login page with a strict CSP and its own script', async () => {
+    const page = await fetch(`${url}/device?user_code=BCDF-GHJK`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    const html = await page.text();
+    expect(html).toContain('<script src="/device.js"></script>');
+    expect(html).not.toMatch(/<script>/);
+    const script = await fetch(`${url}/device.js`);
+    expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(await script.text()).toContain("'/device/approve'");
+  });
+
+  it('logs the CLI in with the device flow once a signed-in user approves its code', async () => {
+    expect((await post('/auth/register', { email: 'grace@example.com', password: PASSWORD })).status).toBe(
+      201,
+    );
+    const login = await post('/auth/login', { email: 'grace@example.com', password: PASSWORD });
+    const { access_token: token } = (await login.json()) as { access_token: string };
+
+    const cli = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'examples/genai-app/cli.ts', 'a poem about locks'],
+      {
+        env: { ...process.env, GATEHOUSE_URL: url },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    cli.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    cli.stderr?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => cli.on('exit', resolve));
+    const userCode = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no code shown: ${output}`)), 30_000);
+      const onData = () => {
+        const match = /enter the code ([A-Z]{4}-[A-Z]{4})/.exec(output);
+        if (match) {
+          clearTimeout(timer);
+          resolve(match[1] as string);
+        }
+      };
+      cli.stdout?.on('data', onData);
+    });
+    expect(output).toContain(`${url}/device?user_code=`);
+
+    const described = await post('/auth/device/verify', { user_code: userCode.toLowerCase() }, token);
+    expect(described.status).toBe(200);
+    expect(await described.json()).toMatchObject({
+      client_name: 'GenAI command line',
+      scope: 'generate:text',
+    });
+    expect((await post('/auth/device/approve', { user_code: userCode, approve: true }, token)).status).toBe(
+      200,
+    );
+
+    expect(await exited).toBe(0);
+    expect(output).toContain('Signed in.');
+    expect(output).toMatch(/200 .*a poem about locks/);
+  }, 60_000);
+
+  it('issues scoped API keys that the text route accepts from X-API-Key', async () => {
+    const login = await post('/auth/login', { email: 'grace@example.com', password: PASSWORD });
+    const { access_token: token } = (await login.json()) as { access_token: string };
+    const created = await post('/auth/api-keys', { name: 'batch job', scopes: ['generate:text'] }, token);
+    expect(created.status).toBe(201);
+    const { key, id } = (await created.json()) as { key: string; id: string };
+    expect(key).toMatch(/^ghk_/);
+    const generate = (apiKey: string) =>
+      fetch(`${url}/generate/text`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
+        body: JSON.stringify({ prompt: 'from a machine' }),
+      });
+    expect((await generate(key)).status).toBe(200);
+    expect((await post('/auth/api-keys/revoke', { id }, token)).status).toBe(204);
+    expect((await generate(key)).status).toBe(401);
+  });
 });
