@@ -97,7 +97,9 @@ async function main(): Promise<void> {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
+    // access_denied, expired_token: the OAuth error code says what happened.
+    if (error instanceof oauth.ResponseBodyError) console.error(`Sign-in failed: ${error.error}`);
+    else console.error(error instanceof Error ? error.message : error);
     process.exitCode = 1;
   });
 }

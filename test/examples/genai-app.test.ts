@@ -2,53 +2,23 @@
  * The example GenAI service, started the way `npm run example` starts it (a child process on a
  * SQLite file), driven over real HTTP.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postJson, startGenAiExample, startScript, stopExamples, tempDatabase } from './support.js';
 
 const PASSWORD = 'violet-otter-42-lantern';
-let child: ChildProcess;
 let url: string;
-let dir: string;
+let database: string;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'gatehouse-example-'));
-  child = spawn(process.execPath, ['--import', 'tsx', 'examples/genai-app/server.ts'], {
-    env: { ...process.env, PORT: '0', GATEHOUSE_DB: join(dir, 'example.sqlite') },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  url = await new Promise<string>((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`example did not start: ${output}`)), 30_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1] as string);
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`example exited with ${code}: ${output}`)));
-  });
+  database = tempDatabase();
+  ({ url } = await startGenAiExample({ GATEHOUSE_DB: database }));
 });
 
-afterAll(() => {
-  child?.kill();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(stopExamples);
 
-async function post(path: string, body: unknown, token?: string): Promise<Response> {
-  return fetch(`${url}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-  });
-}
+const post = (path: string, body: unknown, token?: string): Promise<Response> =>
+  postJson(`${url}${path}`, body, token);
 
 describe('example GenAI service', () => {
   it('protects text generation for users and image generation for admins', async () => {
@@ -68,7 +38,7 @@ describe('example GenAI service', () => {
     expect((await post('/generate/text', { prompt: '' }, token)).status).toBe(400);
 
     expect((await post('/generate/image', { prompt: 'a gate' }, token)).status).toBe(403);
-    const db = new Database(join(dir, 'example.sqlite'));
+    const db = new Database(database);
     db.prepare("UPDATE users SET role = 'ADMIN' WHERE email = ?").run('ada@example.com');
     db.close();
     const image = await post('/generate/image', { prompt: 'a gate' }, token);
@@ -100,34 +70,14 @@ describe('example GenAI service', () => {
     const login = await post('/auth/login', { email: 'grace@example.com', password: PASSWORD });
     const { access_token: token } = (await login.json()) as { access_token: string };
 
-    const cli = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'examples/genai-app/cli.ts', 'a poem about locks'],
-      {
-        env: { ...process.env, GATEHOUSE_URL: url },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
+    const cli = await startScript(
+      'examples/genai-app/cli.ts',
+      { GATEHOUSE_URL: url },
+      /enter the code ([A-Z]{4}-[A-Z]{4})/,
+      ['a poem about locks'],
     );
-    let output = '';
-    cli.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    cli.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    const exited = new Promise<number | null>((resolve) => cli.on('exit', resolve));
-    const userCode = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no code shown: ${output}`)), 30_000);
-      const onData = () => {
-        const match = /enter the code ([A-Z]{4}-[A-Z]{4})/.exec(output);
-        if (match) {
-          clearTimeout(timer);
-          resolve(match[1] as string);
-        }
-      };
-      cli.stdout?.on('data', onData);
-    });
-    expect(output).toContain(`${url}/device?user_code=`);
+    const userCode = cli.match[1] as string;
+    expect(cli.output()).toContain(`${url}/device?user_code=`);
 
     const described = await post('/auth/device/verify', { user_code: userCode.toLowerCase() }, token);
     expect(described.status).toBe(200);
@@ -139,9 +89,9 @@ describe('example GenAI service', () => {
       200,
     );
 
-    expect(await exited).toBe(0);
-    expect(output).toContain('Signed in.');
-    expect(output).toMatch(/200 .*a poem about locks/);
+    expect(await cli.exited).toBe(0);
+    expect(cli.output()).toContain('Signed in.');
+    expect(cli.output()).toMatch(/200 .*a poem about locks/);
   }, 60_000);
 
   it('issues scoped API keys that the text route accepts from X-API-Key', async () => {

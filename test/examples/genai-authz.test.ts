@@ -4,61 +4,15 @@
  * `examples/authz-service` (`AUTHZ_MODE=service`, AuthZEN over HTTP, reading the same SQLite
  * file). Each is started like `npm run example`: a child process, driven over real HTTP.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startGenAiExample, startScript, stopExamples, tempDatabase } from './support.js';
 
 const PASSWORD = 'amber-heron-57-quarry';
 const SECRET = 'example-pep-secret-0123456789abcdefghijkl';
-const children: ChildProcess[] = [];
-const dirs: string[] = [];
 
-afterAll(() => {
-  for (const child of children) child.kill();
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(stopExamples);
 
-interface Started {
-  readonly url: string;
-  readonly child: ChildProcess;
-  /** Everything the process wrote so far. */
-  output(): string;
-}
-
-/** Spawns `node --import tsx <script>` and waits for the line naming its URL. */
-function start(script: string, env: Record<string, string>, ready: RegExp): Promise<Started> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
-    env: { ...process.env, PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${script} did not start: ${output}`)), 30_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = ready.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ url: match[1] as string, child, output: () => output });
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`${script} exited with ${code}: ${output}`)));
-  });
-}
-
-const startApp = (env: Record<string, string>) =>
-  start('examples/genai-app/server.ts', env, /listening on (http:\/\/\S+) \(authorization: [a-z-]+\)/);
-
-function tempDatabase(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-authz-example-'));
-  dirs.push(dir);
-  return join(dir, 'example.sqlite');
-}
+const startApp = startGenAiExample;
 
 async function signIn(url: string, email: string): Promise<string> {
   const registered = await fetch(`${url}/auth/register`, {
@@ -127,18 +81,22 @@ async function conversationScenario(url: string): Promise<{ anne: string; id: st
 
 describe('example GenAI service: authorization in-process and via the decision service', () => {
   it('in-process: the PolicyEvaluator over the app database decides', async () => {
-    const app = await startApp({ GATEHOUSE_DB: tempDatabase(), AUTHZ_MODE: 'in-process' });
+    const app = await startApp({
+      GATEHOUSE_DB: tempDatabase('gatehouse-authz-example-'),
+      AUTHZ_MODE: 'in-process',
+    });
     expect(app.output()).toContain('(authorization: in-process)');
     await conversationScenario(app.url);
   });
 
   it('service: the AuthZEN decision service decides; when it is down, access is denied and logged', async () => {
-    const database = tempDatabase();
-    const pdp = await start(
+    const database = tempDatabase('gatehouse-authz-example-');
+    const started = await startScript(
       'examples/authz-service/server.ts',
       { AUTHZ_DB: database, AUTHZ_SHARED_SECRET: SECRET },
       /AuthZEN PDP on (http:\/\/\S+)/,
     );
+    const pdp = { ...started, url: started.match[1] as string };
     const app = await startApp({
       GATEHOUSE_DB: database,
       AUTHZ_MODE: 'service',
@@ -162,9 +120,8 @@ describe('example GenAI service: authorization in-process and via the decision s
     expect(anonymous.status).toBe(401);
 
     // PDP down: the owner is refused (fail closed, AZ-02), and the app logs the decision.
-    const exited = new Promise((resolve) => pdp.child.once('exit', resolve));
     pdp.child.kill();
-    await exited;
+    await pdp.exited;
     expect((await call(app.url, 'GET', `/conversations/${id}`, anne)).status).toBe(404);
     await expect.poll(() => app.output()).toContain('authz.decision pdp_unavailable');
   });

@@ -1,0 +1,84 @@
+/**
+ * Starting the examples the way their commands do (`node --import tsx <script>`, a child process)
+ * and waiting for the line that says they are ready.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A started script. */
+export interface Started {
+  /** The `ready` pattern's match (group 1 is usually the URL or the value waited for). */
+  readonly match: RegExpExecArray;
+  readonly child: ChildProcess;
+  /** Everything the process wrote so far (stdout and stderr). */
+  output(): string;
+  /** Resolves with the exit code. */
+  readonly exited: Promise<number | null>;
+}
+
+const children: ChildProcess[] = [];
+const dirs: string[] = [];
+
+/** Spawns `node --import tsx <script> ...args` and waits until its output matches `ready`. */
+export function startScript(
+  script: string,
+  env: Record<string, string>,
+  ready: RegExp,
+  args: readonly string[] = [],
+): Promise<Started> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    env: { ...process.env, PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let output = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${script} did not get ready: ${output}`)), 30_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = ready.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ match, child, output: () => output, exited });
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`${script} exited with ${code}: ${output}`)));
+  });
+}
+
+/** Starts the example GenAI service (`npm run example`); resolves with its URL. */
+export async function startGenAiExample(env: Record<string, string>): Promise<Started & { url: string }> {
+  const started = await startScript(
+    'examples/genai-app/server.ts',
+    env,
+    /listening on (http:\/\/\S+) \(authorization: [a-z-]+\)/,
+  );
+  return { ...started, url: started.match[1] as string };
+}
+
+/** A fresh SQLite file path in a temporary folder (removed by {@link stopExamples}). */
+export function tempDatabase(prefix = 'gatehouse-example-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(dir);
+  return join(dir, 'example.sqlite');
+}
+
+/** Kills every started process and removes the temporary folders (for `afterAll`). */
+export function stopExamples(): void {
+  for (const child of children.splice(0)) child.kill();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/** A JSON POST, with a Bearer token when given. */
+export function postJson(url: string, body: unknown, token?: string): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+}
