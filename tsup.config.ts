@@ -32,7 +32,8 @@ export default defineConfig([
     clean: false,
     // gatehouse/testing is ESM-only: vitest cannot be require()d.
     entry: Object.fromEntries(Object.entries(entry).filter(([name]) => name !== 'testing')),
-    // jose 6 and cel-js are ESM-only; Node 20 before 20.19 cannot require() them, so the CJS build carries its own copy.
-    noExternal: ['jose', '@marcbachmann/cel-js'],
+    // jose 6, oauth4webapi 3 and cel-js are ESM-only; Node 20 before 20.19 cannot require() them,
+    // so the CJS build carries its own copy.
+    noExternal: ['jose', 'oauth4webapi', '@marcbachmann/cel-js'],
   },
 ]);

@@ -55,6 +55,7 @@ export const AUTH_ERROR_CODES = [
   'ERR_OAUTH_ACCOUNT_EXISTS',
   'ERR_OAUTH_IDENTITY_LINKED',
   'ERR_OAUTH_TOKENS_UNAVAILABLE',
+  'ERR_OAUTH_LAST_SIGN_IN_METHOD',
 ] as const;
 
 /** A stable error code of an {@link AuthError}. */

@@ -162,9 +162,15 @@ export interface SecurityEventMap {
   'identity.tokens_refreshed': { readonly userId: string; readonly provider: string };
   /** A service client was registered (admin). Its secret is never part of an event. */
   'client.registered': { readonly clientId: string };
-  /** A client got a new secret; `revokedTokens` of its access tokens were revoked with the old one. */
+  /**
+   * A client got a new secret; `revokedTokens` tokens issued to it (its own and users' device-grant
+   * sessions) were revoked with the old one (0 with `keepTokens`).
+   */
   'client.secret_rotated': { readonly clientId: string; readonly revokedTokens: number };
-  /** A client was disabled (its tokens revoked), enabled again, or deleted (its tokens revoked). */
+  /**
+   * A client was disabled, enabled again, or deleted. `revokedTokens` counts every token issued to
+   * it that was revoked: its own and users' sessions obtained through it (device grant).
+   */
   'client.disabled': { readonly clientId: string; readonly revokedTokens: number };
   'client.enabled': { readonly clientId: string };
   'client.deleted': { readonly clientId: string; readonly revokedTokens: number };

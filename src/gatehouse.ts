@@ -220,6 +220,7 @@ export function createGatehouse(input: GatehouseConfig): Gatehouse {
   const oauth = new OAuthService({
     store: config.store,
     tokens,
+    reauthenticate: (user, password, context) => account.reauthenticate(user, password, context),
     mfa,
     lockout,
     limiter,

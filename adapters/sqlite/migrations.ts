@@ -198,6 +198,15 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = Object.freeze([
       ) STRICT;
     `,
   },
+  {
+    version: 7,
+    name: 'tokens by client',
+    // Disabling, deleting or rotating a registered client revokes every token issued to it,
+    // users' device-grant sessions included (`revokeAllForClient`): an index, not a table scan.
+    sql: `
+      CREATE INDEX tokens_client_id_idx ON tokens (client_id);
+    `,
+  },
 ]);
 
 /** The schema version this release of gatehouse writes and expects: the last migration's version. */

@@ -1,9 +1,14 @@
 /**
  * {@link RelationshipStore} on SQLite (better-sqlite3): the `relationships` table (migration 3).
- * The statements of checks (`readTuple`, `readUsersets`, `readRelation`), `write` and `delete` are
- * prepared once; `read` prepares one statement per filter shape (which fields are present, at most
- * a few dozen) on first use and reuses it. Values are always bound parameters, so ids holding `:`,
- * `#`, `%`, `_`, quotes or SQL are stored and matched verbatim.
+ * The statements of checks (`readTuple`, `readUsersets`, `readRelation`, and `readTuples` for role
+ * unions), `write` and `delete` are prepared once; `read` prepares one statement per filter shape
+ * (which fields are present, at most a few dozen) on first use and reuses it. Values are always
+ * bound parameters, so ids holding `:`, `#`, `%`, `_`, quotes or SQL are stored and matched verbatim.
+ *
+ * better-sqlite3 is synchronous, so the check reads are also offered without a promise, as
+ * {@link SqliteRelationshipStore.sync}: the evaluator then walks the relation graph in one go
+ * (`checkSync` works too) instead of fetching reads in rounds. The async reads are the sync ones
+ * wrapped in a promise, so both answer alike by construction.
  *
  * @module
  */
@@ -14,6 +19,7 @@ import {
   type RelationshipStore,
   type RelationshipTuple,
   type SubjectRef,
+  type SyncTupleReader,
   type TupleFilter,
   TupleValidationError,
   tupleModelError,
@@ -48,11 +54,19 @@ interface WriteParams extends KeyParams {
   created_at: number;
 }
 
-interface ObjectRelationParams {
-  object_type: string;
-  object_id: string;
-  relation: string;
-}
+/** Positional parameters of the check reads: object type, object id, relation. */
+type ObjectRelationArgs = [objectType: string, objectId: string, relation: string];
+/** ... then subject type, subject id, subject relation (`''` for a plain subject). */
+type TupleArgs = [...ObjectRelationArgs, subjectType: string, subjectId: string, subjectRelation: string];
+/** Object, a JSON array of relation names, then the subject as in {@link TupleArgs}. */
+type TuplesArgs = [
+  objectType: string,
+  objectId: string,
+  relations: string,
+  subjectType: string,
+  subjectId: string,
+  subjectRelation: string,
+];
 
 type FilterParams = Partial<Record<keyof KeyParams, string>>;
 
@@ -60,6 +74,9 @@ const COLUMNS =
   'object_type, object_id, relation, subject_type, subject_id, subject_relation, condition_name, condition_context';
 
 const OBJECT_RELATION = 'object_type = @object_type AND object_id = @object_id AND relation = @relation';
+// The check reads bind positionally (cheaper than an object per call).
+const OBJECT_RELATION_ARGS = 'object_type = ? AND object_id = ? AND relation = ?';
+const SUBJECT_ARGS = 'subject_type = ? AND subject_id = ? AND subject_relation = ?';
 
 /** Options of {@link SqliteRelationshipStore}. */
 export interface SqliteRelationshipStoreOptions {
@@ -76,10 +93,6 @@ function keyParams(tuple: RelationshipTuple): KeyParams {
     subject_id: tuple.subject.id,
     subject_relation: tuple.subject.relation ?? '',
   };
-}
-
-function objectRelationParams(object: ObjectRef, relation: string): ObjectRelationParams {
-  return { object_type: object.type, object_id: object.id, relation };
 }
 
 function fromRow(row: TupleRow): RelationshipTuple {
@@ -135,9 +148,16 @@ const isString = (value: unknown): value is string => typeof value === 'string';
 export class SqliteRelationshipStore implements RelationshipStore {
   readonly #db: BetterSqlite3.Database;
   readonly #model: CompiledModel | undefined;
-  readonly #readTuple: BetterSqlite3.Statement<[KeyParams], TupleRow>;
-  readonly #readUsersets: BetterSqlite3.Statement<[ObjectRelationParams], TupleRow>;
-  readonly #readRelation: BetterSqlite3.Statement<[ObjectRelationParams], TupleRow>;
+  /**
+   * The check reads without a promise (better-sqlite3 is synchronous): the evaluator's fast path,
+   * so `check` runs without an `await` per step and `checkSync` is available. Same answers as
+   * `readTuple`, `readUsersets` and `readRelation` (tuples as stored, conditions included; the
+   * evaluator applies the model's type restrictions), plus `readTuples` for role unions. A read
+   * on a closed database throws, which the evaluator turns into a `store_error` deny.
+   */
+  readonly sync: SyncTupleReader;
+  /** The same reads, typed as what they are: fresh arrays, which the async reads hand out. */
+  readonly #reads: CheckReads;
   readonly #readByShape = new Map<string, BetterSqlite3.Statement<[FilterParams], TupleRow>>();
   readonly #writeBatch: (rows: readonly WriteParams[]) => void;
   readonly #deleteBatch: (keys: readonly KeyParams[]) => void;
@@ -146,16 +166,8 @@ export class SqliteRelationshipStore implements RelationshipStore {
   constructor(db: BetterSqlite3.Database, options: SqliteRelationshipStoreOptions = {}) {
     this.#db = db;
     this.#model = options.model;
-    this.#readTuple = db.prepare<[KeyParams], TupleRow>(
-      `SELECT ${COLUMNS} FROM relationships WHERE ${OBJECT_RELATION}
-       AND subject_type = @subject_type AND subject_id = @subject_id AND subject_relation = @subject_relation`,
-    );
-    this.#readUsersets = db.prepare<[ObjectRelationParams], TupleRow>(
-      `SELECT ${COLUMNS} FROM relationships WHERE ${OBJECT_RELATION} AND subject_relation <> ''`,
-    );
-    this.#readRelation = db.prepare<[ObjectRelationParams], TupleRow>(
-      `SELECT ${COLUMNS} FROM relationships WHERE ${OBJECT_RELATION}`,
-    );
+    this.#reads = checkReads(db);
+    this.sync = this.#reads;
     // Rewriting an existing tuple replaces its condition and keeps its created_at.
     const upsert = db.prepare<[WriteParams]>(
       `INSERT INTO relationships (${COLUMNS}, created_at)
@@ -241,21 +253,15 @@ export class SqliteRelationshipStore implements RelationshipStore {
     relation: string,
     subject: SubjectRef,
   ): Promise<RelationshipTuple | undefined> {
-    const row = this.#readTuple.get({
-      ...objectRelationParams(object, relation),
-      subject_type: subject.type,
-      subject_id: subject.id,
-      subject_relation: subject.relation ?? '',
-    });
-    return row ? fromRow(row) : undefined;
+    return this.#reads.readTuple(object, relation, subject);
   }
 
   async readUsersets(object: ObjectRef, relation: string): Promise<RelationshipTuple[]> {
-    return this.#readUsersets.all(objectRelationParams(object, relation)).map(fromRow);
+    return this.#reads.readUsersets(object, relation);
   }
 
   async readRelation(object: ObjectRef, relation: string): Promise<RelationshipTuple[]> {
-    return this.#readRelation.all(objectRelationParams(object, relation)).map(fromRow);
+    return this.#reads.readRelation(object, relation);
   }
 
   /** The statement for the set of fields present in `params`; the SQL holds column names only. */
@@ -270,4 +276,47 @@ export class SqliteRelationshipStore implements RelationshipStore {
     }
     return statement;
   }
+}
+
+/** {@link SyncTupleReader} whose arrays are created per call (the caller may keep or change them). */
+interface CheckReads extends SyncTupleReader {
+  readUsersets(object: ObjectRef, relation: string): RelationshipTuple[];
+  readRelation(object: ObjectRef, relation: string): RelationshipTuple[];
+  readTuples(object: ObjectRef, relations: ReadonlySet<string>, subject: SubjectRef): RelationshipTuple[];
+}
+
+/**
+ * Prepares the check reads on `db` once and answers them synchronously. `readTuples` matches the
+ * relation against a JSON array of the names (`json_each`), so one statement serves unions of
+ * any size; the primary key answers it like `readTuple`, one probe per name.
+ */
+function checkReads(db: BetterSqlite3.Database): CheckReads {
+  const one = db.prepare<TupleArgs, TupleRow>(
+    `SELECT ${COLUMNS} FROM relationships WHERE ${OBJECT_RELATION_ARGS} AND ${SUBJECT_ARGS}`,
+  );
+  const usersets = db.prepare<ObjectRelationArgs, TupleRow>(
+    `SELECT ${COLUMNS} FROM relationships WHERE ${OBJECT_RELATION_ARGS} AND subject_relation <> ''`,
+  );
+  const relation = db.prepare<ObjectRelationArgs, TupleRow>(
+    `SELECT ${COLUMNS} FROM relationships WHERE ${OBJECT_RELATION_ARGS}`,
+  );
+  const many = db.prepare<TuplesArgs, TupleRow>(
+    `SELECT ${COLUMNS} FROM relationships WHERE object_type = ? AND object_id = ?
+     AND relation IN (SELECT value FROM json_each(?)) AND ${SUBJECT_ARGS}`,
+  );
+  return {
+    readTuple(object, rel, subject) {
+      const row = one.get(object.type, object.id, rel, subject.type, subject.id, subject.relation ?? '');
+      return row ? fromRow(row) : undefined;
+    },
+    readUsersets: (object, rel) => usersets.all(object.type, object.id, rel).map(fromRow),
+    readRelation: (object, rel) => relation.all(object.type, object.id, rel).map(fromRow),
+    readTuples(object, relations, subject) {
+      if (relations.size === 0) return [];
+      const names = JSON.stringify([...relations]);
+      return many
+        .all(object.type, object.id, names, subject.type, subject.id, subject.relation ?? '')
+        .map(fromRow);
+    },
+  };
 }

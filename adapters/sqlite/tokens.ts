@@ -91,6 +91,7 @@ export class SqliteTokenRepository implements TokenRepository {
   readonly #revokeFamily: BetterSqlite3.Statement<[{ family_id: string; now: number }]>;
   readonly #revokeUser: BetterSqlite3.Statement<[{ user_id: string; now: number }]>;
   readonly #revokeUserExcept: BetterSqlite3.Statement<[{ user_id: string; now: number; except: string }]>;
+  readonly #revokeClient: BetterSqlite3.Statement<[{ client_id: string; now: number }]>;
   readonly #listActive: BetterSqlite3.Statement<[{ user_id: string; now: number }], TokenRow>;
   readonly #deleteUser: BetterSqlite3.Statement<[string]>;
   readonly #deleteExpired: BetterSqlite3.Statement<[number]>;
@@ -125,6 +126,9 @@ export class SqliteTokenRepository implements TokenRepository {
     this.#revokeUserExcept = db.prepare(
       `UPDATE tokens SET is_active = 0, updated_at = @now
        WHERE user_id = @user_id AND is_active = 1 AND family_id <> @except`,
+    );
+    this.#revokeClient = db.prepare(
+      'UPDATE tokens SET is_active = 0, updated_at = @now WHERE client_id = @client_id AND is_active = 1',
     );
     this.#listActive = db
       .prepare<[{ user_id: string; now: number }], TokenRow>(
@@ -186,6 +190,10 @@ export class SqliteTokenRepository implements TokenRepository {
     return exceptFamilyId === undefined
       ? this.#revokeUser.run(params).changes
       : this.#revokeUserExcept.run({ ...params, except: exceptFamilyId }).changes;
+  }
+
+  async revokeAllForClient(clientId: string, now: Date): Promise<number> {
+    return this.#revokeClient.run({ client_id: clientId, now: now.getTime() }).changes;
   }
 
   async listActiveForUser(userId: string, now: Date): Promise<TokenRecord[]> {

@@ -280,6 +280,17 @@ export class AccountService {
   }
 
   /**
+   * Checks the current password of a signed-in user before a sensitive change made by another
+   * service (e.g. unlinking an identity provider), with the same rules as the account's own
+   * changes: the per-IP failure throttle, lockout counting, `login.failed`, a locked account
+   * refused. Throws {@link ReauthenticationRequiredError} (403) when it is missing or wrong, and
+   * always for an account without a password.
+   */
+  reauthenticate(user: UserRecord, password: unknown, context?: RequestContext): Promise<void> {
+    return this.#reauthenticate(user, password, context);
+  }
+
+  /**
    * Starts an email change: needs the current password, mails a confirmation link to the NEW
    * address and a notice to the old one. Nothing changes until the link is used.
    */

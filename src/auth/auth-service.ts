@@ -63,6 +63,8 @@ export interface AuthServiceOptions {
 /** The part of `ClientService` that {@link AuthService.authenticateSubject} needs. */
 export interface ClientTokenCheck {
   authenticateToken(verified: VerifiedAccessToken): Promise<AuthenticatedClient>;
+  /** Throws `InvalidGrantError` when the registered client a refresh token was issued to is disabled. */
+  assertMayRefresh?(clientId: string | null): Promise<void>;
 }
 
 /** The subject of an access token of this gatehouse: a user, or a registered client. */
@@ -351,7 +353,8 @@ export class AuthService {
   /**
    * Exchanges a refresh token for new tokens (rotation with reuse detection, see
    * `TokenService.refresh`). The user must still exist, be active and not be required to change
-   * their password; the new access token carries the user's current role.
+   * their password; the new access token carries the user's current role. A refresh token issued
+   * to a registered client (device grant) also needs that client to be enabled.
    */
   async refresh(
     refreshToken: unknown,
@@ -364,6 +367,7 @@ export class AuthService {
       authorize: async (record) => {
         const user = await storeCall(() => this.#o.users.findById(record.userId));
         if (!user?.isActive || user.passwordChangeRequired) throw new InvalidGrantError();
+        await this.#o.clients?.assertMayRefresh?.(record.clientId);
         return { id: user.id, role: user.role };
       },
     });

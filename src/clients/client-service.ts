@@ -4,10 +4,24 @@
  * device-authorization endpoints, the client-credentials grant (RFC 6749 §4.4), and the check of
  * a client's access token on every request.
  *
+ * Disabling, deleting, rotating the secret of (unless `keepTokens`) and `revokeTokens` on a client
+ * revoke every token issued to it: its own client-credentials tokens and every user's session
+ * (refresh and access tokens) obtained through it with the device grant, found by the records'
+ * `client_id`. A refresh token is also refused (`invalid_grant`) while its client is disabled
+ * ({@link ClientService.assertMayRefresh}), which closes the window of a device poll or a refresh
+ * racing the revocation. The first-party client id (`config.clientId`) cannot be
+ * registered, so no registered client's revocation can reach first-party sessions.
+ *
  * @module
  */
 import type { RateLimit, RateLimiter } from '../defense/rate-limiter.js';
-import { InvalidScopeError, NotFoundError, TokenRevokedError, ValidationError } from '../errors.js';
+import {
+  InvalidGrantError,
+  InvalidScopeError,
+  NotFoundError,
+  TokenRevokedError,
+  ValidationError,
+} from '../errors.js';
 import type { RequestContext, SecurityEvents } from '../events.js';
 import { storeCall } from '../storage/store-call.js';
 import type { ClientGrantType, ClientRecord, ClientRepository } from '../storage/types.js';
@@ -89,6 +103,15 @@ export class ClientService {
    */
   async register(input: RegisterClientInput, context?: RequestContext): Promise<RegisteredClient> {
     const fields = checkRegistration(input);
+    if (fields.id !== undefined && this.#o.tokens.isFirstPartyClient(fields.id)) {
+      throw new ValidationError([
+        {
+          field: 'id',
+          rule: 'reserved',
+          message: 'This id is the first-party client id of this server',
+        },
+      ]);
+    }
     const clientSecret = fields.isPublic ? null : newClientSecret();
     const now = this.#o.clock();
     const record: ClientRecord = {
@@ -108,8 +131,12 @@ export class ClientService {
 
   /**
    * Gives a confidential client a new secret (returned once); the old one stops working at once.
-   * Its access tokens are revoked too unless `keepTokens` (a leaked secret may have minted some).
-   * Unknown client -> {@link NotFoundError}; a public client -> `ValidationError`.
+   * Every token issued to it is revoked too unless `keepTokens`: a leaked secret may have minted
+   * some, its own access tokens and, for a confidential client with the device grant, users'
+   * sessions (a device code started with the leaked secret and approved by a phished user). A
+   * public client has no secret to rotate (`ValidationError`): use {@link ClientService.disable}
+   * or {@link ClientService.revokeTokens} to end the sessions obtained through it.
+   * Unknown client -> {@link NotFoundError}.
    */
   async rotateSecret(
     clientId: string,
@@ -125,9 +152,7 @@ export class ClientService {
     const clientSecret = newClientSecret();
     const now = this.#o.clock();
     await this.#update(clientId, { secretHash: hashClientSecret(clientSecret) }, now);
-    const revokedTokens = options.keepTokens
-      ? 0
-      : await this.#o.tokens.revokeFamily(clientFamilyId(clientId));
+    const revokedTokens = options.keepTokens ? 0 : await this.#revokeAll(clientId);
     this.#o.events.emit('client.secret_rotated', context, now, { clientId, revokedTokens });
     return clientSecret;
   }
@@ -139,12 +164,15 @@ export class ClientService {
     return toPublicClient(await this.#update(clientId, patch, this.#o.clock()));
   }
 
-  /** Disables a client: it can no longer authenticate, and every token it holds is revoked now. */
+  /**
+   * Disables a client: it can no longer authenticate, and every token issued to it is revoked now
+   * (its own, and users' sessions obtained through it with the device grant).
+   */
   async disable(clientId: string, context?: RequestContext): Promise<void> {
     await this.#require(clientId);
     const now = this.#o.clock();
     await this.#update(clientId, { disabledAt: now }, now);
-    const revokedTokens = await this.#o.tokens.revokeFamily(clientFamilyId(clientId));
+    const revokedTokens = await this.#revokeAll(clientId);
     this.#o.events.emit('client.disabled', context, now, { clientId, revokedTokens });
   }
 
@@ -156,17 +184,48 @@ export class ClientService {
     this.#o.events.emit('client.enabled', context, now, { clientId });
   }
 
-  /** Deletes a client and revokes every token it holds. `false` when there was no such client. */
+  /**
+   * Deletes a client and revokes every token issued to it (its own, and users' device-grant
+   * sessions). `false` when there was no such client.
+   */
   async delete(clientId: string, context?: RequestContext): Promise<boolean> {
     const deleted = await storeCall(() => this.#o.clients.delete(clientId));
-    const revokedTokens = await this.#o.tokens.revokeFamily(clientFamilyId(clientId));
+    const revokedTokens = await this.#revokeAll(clientId);
     if (deleted) this.#o.events.emit('client.deleted', context, this.#o.clock(), { clientId, revokedTokens });
     return deleted;
   }
 
-  /** Revokes every access token of a client (it can still obtain new ones). Returns how many. */
+  /**
+   * Revokes every token issued to a client, users' device-grant sessions included (the client can
+   * still obtain new ones; users sign in again). Returns how many.
+   */
   revokeTokens(clientId: string): Promise<number> {
-    return this.#o.tokens.revokeFamily(clientFamilyId(clientId));
+    return this.#revokeAll(clientId);
+  }
+
+  /**
+   * Refuses (with {@link InvalidGrantError}) to refresh a token issued to a registered client
+   * that is disabled. Tokens of the first-party client (and records without a client) pass without
+   * a lookup; a client id that is not registered passes too (tokens an application issued itself
+   * through `TokenService.issue` with its own `clientId`; a deleted client's tokens were revoked
+   * by {@link ClientService.delete}).
+   */
+  async assertMayRefresh(clientId: string | null): Promise<void> {
+    if (clientId === null || this.#o.tokens.isFirstPartyClient(clientId) || !isValidClientId(clientId))
+      return;
+    const client = await storeCall(() => this.#o.clients.findById(clientId));
+    if (client && client.disabledAt !== null) throw new InvalidGrantError();
+  }
+
+  /**
+   * Every token issued to the client: by `client_id` (its own tokens and users' sessions), plus
+   * its `client:<id>` family. A client id equal to the first-party one (only possible in data
+   * written before such ids were refused) revokes the family only, never first-party sessions.
+   */
+  async #revokeAll(clientId: string): Promise<number> {
+    const family = await this.#o.tokens.revokeFamily(clientFamilyId(clientId));
+    if (this.#o.tokens.isFirstPartyClient(clientId)) return family;
+    return family + (await this.#o.tokens.revokeAllForClient(clientId));
   }
 
   /** The client with this id (without its secret hash), or `null`. */

@@ -9,7 +9,13 @@
  * | `GET /oauth/<provider>/callback` | checks state + flow cookie, `iss`, the code, the ID token; 302 to the checked `return_to` |
  * | `POST /oauth/exchange` `{ login_code }` | token mode (and accounts with a second factor): the one-time code from the redirect's fragment → tokens (or cookies), or `mfa_required` |
  * | `POST /oauth/<provider>/link` | signed in: `{ authorization_url }` to link the provider to the account |
+ * | `POST /oauth/<provider>/unlink` `{ current_password }` | signed in: removes the identity (204); 404 when none; 409 `oauth_last_sign_in_method` when it is the account's only way to sign in; a user with a password confirms it (403 `reauthentication_required`) |
  * | `GET /oauth/identities` | signed in: the linked identities |
+ *
+ * Unlinking re-authenticates like the account's other sensitive changes (`/email/change`,
+ * `/account/delete`): losing a sign-in method is an account-recovery change, so a stolen session
+ * alone does not do it for an account that has a password. An account without one has nothing to
+ * confirm and, by the last-sign-in-method rule, always keeps another identity.
  *
  * How the callback ends: in cookie mode the session cookies are set and the browser goes to the
  * `return_to` path. In token mode gatehouse cannot hand tokens to a script through a redirect
@@ -22,7 +28,7 @@
  *
  * @module
  */
-import type { AuthError } from '../errors.js';
+import { type AuthError, NotFoundError } from '../errors.js';
 import type { CompletedLogin } from '../oauth/oauth-service.js';
 import { withFragment, withQuery } from '../oauth/return-to.js';
 import { sessionCookies } from './cookie-session.js';
@@ -152,6 +158,16 @@ export function oauthRoutes(kit: RouteKit): RouteTable {
       ]);
     });
 
+  const unlink = (provider: string) =>
+    kit.signedIn(async (userId, body, input) => {
+      const removed = await oauth.unlink(userId, provider, input.context, {
+        requirePassword: true,
+        currentPassword: body.current_password,
+      });
+      if (!removed) throw new NotFoundError('Linked identity');
+      return kit.noContent(input);
+    });
+
   const identities = async (input: RouteInput): Promise<HttpResult> => {
     const principal = await kit.principal(input);
     if ('status' in principal) return principal;
@@ -179,6 +195,7 @@ export function oauthRoutes(kit: RouteKit): RouteTable {
           [`/oauth/${name}/login`, 'GET', login(name)],
           [`/oauth/${name}/callback`, 'GET', callback(name)],
           [`/oauth/${name}/link`, 'POST', link(name)],
+          [`/oauth/${name}/unlink`, 'POST', unlink(name)],
         ] as const,
     ),
     ['/oauth/exchange', 'POST', exchange],

@@ -21,6 +21,7 @@
  * | `POST /device/authorize`, `/device/verify`, `/device/approve` | the device authorization grant (RFC 8628) |
  * | `POST /mfa/totp/enroll`, `/mfa/totp/confirm`, `/mfa/totp/disable`, `/mfa/backup-codes` | second factors |
  * | `GET /oauth/<provider>/login`, `/oauth/<provider>/callback`, `POST /oauth/exchange` | login with an identity provider (see `oauth-routes.ts`) |
+ * | `POST /oauth/<provider>/link`, `/oauth/<provider>/unlink`, `GET /oauth/identities` | the signed-in user's linked identities |
  *
  * @module
  */

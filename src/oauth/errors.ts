@@ -85,6 +85,21 @@ export class IdentityAlreadyLinkedError extends AuthError {
 }
 
 /**
+ * Unlinking this identity would leave the account without a way to sign in: the user has no
+ * password and no other identity at a configured provider. Set a password (password reset) or
+ * link another provider first.
+ */
+export class LastSignInMethodError extends AuthError {
+  constructor() {
+    super(
+      'ERR_OAUTH_LAST_SIGN_IN_METHOD',
+      409,
+      'This is the only way to sign in to the account; set a password or connect another provider first',
+    );
+  }
+}
+
+/**
  * No usable provider tokens for the user: not kept (`storeTokens` off), never linked, or the
  * provider refused the refresh token (the user has to log in with the provider again).
  */

@@ -15,6 +15,7 @@ export {
   AccountExistsError,
   IdentityAlreadyLinkedError,
   InvalidOAuthStateError,
+  LastSignInMethodError,
   OAuthDeniedError,
   OAuthFailedError,
   ProviderEmailNotVerifiedError,
@@ -27,6 +28,7 @@ export {
   OAuthService,
   type OAuthServiceOptions,
   type StartedLogin,
+  type UnlinkOptions,
 } from './oauth-service.js';
 export type { ProviderAccessToken } from './provider-tokens.js';
 export { safeReturnTo } from './return-to.js';

@@ -21,13 +21,18 @@ import { toPublicUser } from '../auth/public-user.js';
 import type { ResolvedConfig } from '../config.js';
 import type { LockoutService } from '../defense/lockout.js';
 import type { RateLimiter } from '../defense/rate-limiter.js';
-import { type AuthError, ConfigError, isAuthError } from '../errors.js';
+import { type AuthError, ConfigError, isAuthError, ReauthenticationRequiredError } from '../errors.js';
 import type { RequestContext, SecurityEvents } from '../events.js';
 import type { SecretBoxKeys } from '../mfa/secret-box.js';
 import { storeCall } from '../storage/store-call.js';
 import type { LinkedIdentity, Store, UserRecord } from '../storage/types.js';
 import type { IssuedTokens, TokenService } from '../token/token-service.js';
-import { InvalidOAuthStateError, OAuthFailedError, ProviderTokensUnavailableError } from './errors.js';
+import {
+  InvalidOAuthStateError,
+  LastSignInMethodError,
+  OAuthFailedError,
+  ProviderTokensUnavailableError,
+} from './errors.js';
 import { FlowCookies, sameHash, sha256 } from './flow-cookie.js';
 import { resolveLogin } from './identity-linking.js';
 import {
@@ -45,12 +50,34 @@ import { safeReturnTo } from './return-to.js';
 export interface OAuthServiceOptions {
   readonly store: Store;
   readonly tokens: TokenService;
+  /**
+   * Checks a signed-in user's current password before {@link OAuthService.unlink} with
+   * `requirePassword` (`AccountService.reauthenticate`); throws `ReauthenticationRequiredError`.
+   */
+  readonly reauthenticate?: (user: UserRecord, password: unknown, context?: RequestContext) => Promise<void>;
   readonly mfa: LoginSecondFactor;
   readonly lockout: LockoutService;
   readonly limiter: RateLimiter;
   readonly events: SecurityEvents;
   readonly clock: () => Date;
   readonly config: Pick<ResolvedConfig, 'oauth' | 'rateLimits' | 'tokens' | 'http'>;
+}
+
+/** Options of {@link OAuthService.unlink}. */
+export interface UnlinkOptions {
+  /**
+   * Self-service (the HTTP route): a user who has a password must confirm it in
+   * `currentPassword` (else `ReauthenticationRequiredError`, 403, counted like a failed login).
+   * A user without a password is not asked (there is nothing to confirm).
+   */
+  readonly requirePassword?: boolean;
+  /** The current password, checked when `requirePassword` and the user has one. */
+  readonly currentPassword?: unknown;
+  /**
+   * Administrators only: remove the identity even when it is the account's last way to sign in
+   * (no password, no other identity at a configured provider). Default `false`.
+   */
+  readonly allowLastSignInMethod?: boolean;
 }
 
 /** A started login: send the browser to `url` with the flow cookie set. */
@@ -352,16 +379,58 @@ export class OAuthService {
     return identities.map(({ tokens, ...identity }) => ({ ...identity, hasTokens: tokens !== null }));
   }
 
-  /** Removes the user's identity at `provider` (and any kept tokens); `true` when there was one. */
-  async unlink(userId: string, providerName: string, context?: RequestContext): Promise<boolean> {
-    const identity = await storeCall(() =>
-      this.#o.store.identities.findByUserAndProvider(userId, providerName),
-    );
+  /**
+   * Removes the user's identity at `provider` (and any kept provider tokens) and emits
+   * `identity.unlinked`; `true` when there was one, `false` when there was none.
+   *
+   * It never removes the account's last way to sign in: when the user has no password and no
+   * other identity at a configured provider, it throws {@link LastSignInMethodError} (409) and
+   * changes nothing (unless `allowLastSignInMethod`). Two concurrent unlinks of a passwordless
+   * user's last two identities cannot both succeed: after the delete the rule is checked again and
+   * a losing delete is undone. With `requirePassword` (the HTTP route) a user who has a password
+   * confirms it first (see {@link UnlinkOptions}). The user's gatehouse sessions stay valid.
+   */
+  async unlink(
+    userId: string,
+    providerName: string,
+    context?: RequestContext,
+    options: UnlinkOptions = {},
+  ): Promise<boolean> {
+    const { identities, users } = this.#o.store;
+    const identity = await storeCall(() => identities.findByUserAndProvider(userId, providerName));
     if (!identity) return false;
-    const deleted = await storeCall(() => this.#o.store.identities.delete(identity.id));
-    if (deleted)
-      this.#o.events.emit('identity.unlinked', context, this.#o.clock(), { userId, provider: providerName });
-    return deleted;
+    const user = await storeCall(() => users.findById(userId));
+    if (user?.passwordHash && options.requirePassword) {
+      if (!this.#o.reauthenticate) throw new ReauthenticationRequiredError();
+      await this.#o.reauthenticate(user, options.currentPassword, context);
+    }
+    const guarded = user !== null && !options.allowLastSignInMethod && this.#isSignInMethod(identity);
+    if (guarded && !(await this.#otherWayIn(userId, identity.id))) throw new LastSignInMethodError();
+    const deleted = await storeCall(() => identities.delete(identity.id));
+    if (!deleted) return false;
+    if (guarded && !(await this.#otherWayIn(userId, identity.id))) {
+      // A concurrent unlink (or password removal) took the other way in meanwhile: undo ours.
+      await storeCall(() => identities.create(identity)).catch((error: unknown) => {
+        if (!isAuthError(error, 'ERR_ALREADY_REGISTERED')) throw error;
+      });
+      throw new LastSignInMethodError();
+    }
+    this.#o.events.emit('identity.unlinked', context, this.#o.clock(), { userId, provider: providerName });
+    return true;
+  }
+
+  /** Whether an identity can sign its user in: its provider is still configured. */
+  #isSignInMethod(identity: LinkedIdentity): boolean {
+    return this.providers.names.includes(identity.provider);
+  }
+
+  /** Whether the user can sign in without identity `exceptId`: a password, or another usable identity. */
+  async #otherWayIn(userId: string, exceptId: string): Promise<boolean> {
+    const user = await storeCall(() => this.#o.store.users.findById(userId));
+    if (!user) return true;
+    if (user.passwordHash) return true;
+    const linked = await storeCall(() => this.#o.store.identities.listForUser(userId));
+    return linked.some((other) => other.id !== exceptId && this.#isSignInMethod(other));
   }
 
   /**

@@ -177,6 +177,10 @@ export class MemoryTokenRepository implements TokenRepository {
     return this.#revokeWhere((r) => r.userId === userId && r.familyId !== exceptFamilyId, now);
   }
 
+  async revokeAllForClient(clientId: string, now: Date): Promise<number> {
+    return this.#revokeWhere((r) => r.clientId === clientId, now);
+  }
+
   async listActiveForUser(userId: string, now: Date): Promise<TokenRecord[]> {
     return [...this.#byId.values()].filter(
       (r) => r.userId === userId && r.active && r.expiresAt.getTime() > now.getTime(),

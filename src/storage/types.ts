@@ -147,6 +147,12 @@ export interface TokenRepository {
    * Returns how many changed.
    */
   revokeAllForUser(userId: string, now: Date, exceptFamilyId?: string): Promise<number>;
+  /**
+   * Marks every record whose `clientId` equals `clientId` inactive, whoever it was issued to: the
+   * client's own tokens (client credentials) and every user's session obtained through it (device
+   * grant). Exact match only. Returns how many changed.
+   */
+  revokeAllForClient(clientId: string, now: Date): Promise<number>;
   /** Active, unexpired records of a user (for "where am I logged in" listings). */
   listActiveForUser(userId: string, now: Date): Promise<TokenRecord[]>;
   /** Deletes every record of the user (account deletion). Returns how many. */

@@ -21,6 +21,7 @@ import {
   RefreshTokenReusedError,
   StoreUnavailableError,
   TokenRevokedError,
+  ValidationError,
 } from '../errors.js';
 import type { RequestContext, SecurityEvents } from '../events.js';
 import { storeCall } from '../storage/store-call.js';
@@ -406,6 +407,31 @@ export class TokenService {
     return storeCall(() =>
       this.#o.repository.revokeAllForUser(userId, this.#o.clock(), options.exceptFamilyId),
     );
+  }
+
+  /**
+   * Revokes every token issued to the registered client `clientId`: its own access tokens (client
+   * credentials) and every user's session obtained through it (device grant), by the records'
+   * `client_id`. Returns how many. The first-party client id (`config.clientId`) is refused with
+   * {@link ValidationError}: revoking by it would end every session of every user (use
+   * `revokeAllForUser` per user for that).
+   */
+  async revokeAllForClient(clientId: string): Promise<number> {
+    if (clientId === this.#o.clientId) {
+      throw new ValidationError([
+        {
+          field: 'clientId',
+          rule: 'first_party_client',
+          message: 'The first-party client id names every session; revoke by user instead',
+        },
+      ]);
+    }
+    return storeCall(() => this.#o.repository.revokeAllForClient(clientId, this.#o.clock()));
+  }
+
+  /** True when `clientId` is the first-party client id (`config.clientId`) of this gatehouse. */
+  isFirstPartyClient(clientId: string | null): boolean {
+    return clientId === this.#o.clientId;
   }
 
   /**

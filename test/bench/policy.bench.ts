@@ -9,6 +9,9 @@
  * 2. ReBAC, `document#viewer` granted 4 levels deep (document -> folder -> folder -> root folder
  *    -> team#member -> user) on a generated graph of 1M tuples, and the same shape at 10k tuples.
  * 3. `listResources` of documents on both graphs, for a user who can see 256 documents.
+ * 4. The ReBAC checks of 2 over `SqliteRelationshipStore` (a WAL file, 10k and 1M tuples): with its
+ *    synchronous reads (`sync`), and through its asynchronous reads only (fetched in rounds). This
+ *    section lives in `policy-sqlite.bench.ts`; the generated graph and helpers in `policy-graph.ts`.
  *
  * `BENCH_QUICK=1` shrinks the large graph to 100k tuples and shortens the rounds.
  */
@@ -17,41 +20,25 @@ import { newEnforcer, newModelFromString, StringAdapter } from 'casbin';
 import {
   type CheckRequest,
   compileModel,
-  defineModel,
   defineRoles,
   type ListResourcesRequest,
   MemoryRelationshipStore,
   PolicyEvaluator,
-  type RelationshipTuple,
   type RoleDefinition,
   rolesTypeDefinition,
 } from '../../src/policy/index.js';
 import { type BenchCase, compare, latency } from './harness.js';
-
-const QUICK = process.env.BENCH_QUICK === '1';
-const ROUNDS = QUICK ? { rounds: 3, roundMs: 200 } : { rounds: 5, roundMs: 300 };
-
-/** Deterministic PRNG (mulberry32), so every run measures the same requests. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Cycles through a pre-built array of requests (length a power of two). */
-function cycler<T>(items: readonly T[]): () => T {
-  const mask = items.length - 1;
-  if ((items.length & mask) !== 0) throw new Error('cycler needs a power-of-two length');
-  let i = 0;
-  return () => items[i++ & mask] as T;
-}
-
-const mib = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MiB`;
+import {
+  buildGraph,
+  cycler,
+  type Graph,
+  prng,
+  QUICK,
+  ROUNDS,
+  rebacRequests,
+  verify,
+} from './policy-graph.js';
+import { benchRebacSqlite } from './policy-sqlite.bench.js';
 
 // ---------------------------------------------------------------------------------------------
 // 1. RBAC
@@ -258,147 +245,6 @@ m = g(r.sub, p.sub) && r.obj == p.obj && r.act == p.act
 // 2 + 3. ReBAC graph
 // ---------------------------------------------------------------------------------------------
 
-const rebacModel = compileModel(
-  defineModel((m) => ({
-    user: m.type(),
-    team: m.type({ member: m.relation(['user', 'team#member']) }),
-    folder: m.type({
-      owner: m.relation(['user']),
-      parent: m.relation(['folder']),
-      viewer: m.relation(['user', 'team#member']).or(m.computed('owner')).or(m.from('parent', 'viewer')),
-    }),
-    document: m.type({
-      owner: m.relation(['user']),
-      parent: m.relation(['folder']),
-      viewer: m.relation(['user', 'team#member']).or(m.computed('owner')).or(m.from('parent', 'viewer')),
-    }),
-  })),
-);
-
-/**
- * The graph's shape, for `tuples` ≈ 1M × scale: every user in 2 teams; every root folder viewable
- * by one team; 5 mid folders per root, 4 leaf folders per mid folder, 3.2 documents per leaf folder.
- * Children are assigned by index modulo the parent count, so the ratios (and a user's 256 visible
- * documents) are the same at every scale.
- */
-interface Shape {
-  readonly users: number;
-  readonly teams: number;
-  readonly roots: number;
-  readonly mids: number;
-  readonly leaves: number;
-  readonly documents: number;
-}
-
-function shape(scale: number): Shape {
-  const teams = Math.round(5_000 * scale);
-  return {
-    users: teams * 10,
-    teams,
-    roots: teams * 2,
-    mids: teams * 10,
-    leaves: teams * 40,
-    documents: teams * 128,
-  };
-}
-
-const tupleCount = (s: Shape) => s.users * 2 + s.roots + s.mids + s.leaves + s.documents;
-
-function* graphTuples(s: Shape): Generator<RelationshipTuple> {
-  const folder = (id: string) => ({ type: 'folder', id });
-  for (let u = 0; u < s.users; u++) {
-    const user = { type: 'user', id: `u${u}` };
-    yield { object: { type: 'team', id: `t${u % s.teams}` }, relation: 'member', subject: user };
-    yield {
-      object: { type: 'team', id: `t${(u + s.teams / 2) % s.teams}` },
-      relation: 'member',
-      subject: user,
-    };
-  }
-  for (let r = 0; r < s.roots; r++) {
-    yield {
-      object: folder(`r${r}`),
-      relation: 'viewer',
-      subject: { type: 'team', id: `t${r % s.teams}`, relation: 'member' },
-    };
-  }
-  for (let i = 0; i < s.mids; i++) {
-    yield { object: folder(`m${i}`), relation: 'parent', subject: folder(`r${i % s.roots}`) };
-  }
-  for (let i = 0; i < s.leaves; i++) {
-    yield { object: folder(`l${i}`), relation: 'parent', subject: folder(`m${i % s.mids}`) };
-  }
-  for (let i = 0; i < s.documents; i++) {
-    yield {
-      object: { type: 'document', id: `d${i}` },
-      relation: 'parent',
-      subject: folder(`l${i % s.leaves}`),
-    };
-  }
-}
-
-interface Graph {
-  readonly shape: Shape;
-  readonly evaluator: PolicyEvaluator;
-  readonly tuples: number;
-}
-
-async function buildGraph(scale: number): Promise<Graph> {
-  const s = shape(scale);
-  const store = new MemoryRelationshipStore({ model: rebacModel });
-  const heapBefore = process.memoryUsage().heapUsed;
-  const start = performance.now();
-  let batch: RelationshipTuple[] = [];
-  for (const t of graphTuples(s)) {
-    batch.push(t);
-    if (batch.length === 20_000) {
-      await store.write(batch);
-      batch = [];
-    }
-  }
-  await store.write(batch);
-  const ms = performance.now() - start;
-  const tuples = store.size;
-  if (tuples !== tupleCount(s)) throw new Error(`expected ${tupleCount(s)} tuples, stored ${tuples}`);
-  const heap = process.memoryUsage().heapUsed - heapBefore;
-  console.log(
-    `  graph of ${tuples.toLocaleString('en-US')} tuples (${s.users} users, ${s.teams} teams, ` +
-      `${s.roots + s.mids + s.leaves} folders, ${s.documents} documents): generated and written in ` +
-      `${(ms / 1000).toFixed(1)} s, heap +${mib(heap)}`,
-  );
-  return { shape: s, evaluator: new PolicyEvaluator({ model: rebacModel, store }), tuples };
-}
-
-/** 4096 `document#viewer` checks: allowed ones (4 levels deep) or denied ones (the whole walk, no grant). */
-function rebacRequests(s: Shape, allowed: boolean, seed: number): CheckRequest[] {
-  const random = prng(seed);
-  const out: CheckRequest[] = [];
-  const perTeam = s.users / s.teams;
-  for (let n = 0; n < 4096; n++) {
-    const doc = Math.floor(random() * s.documents);
-    // doc -> leaf doc % leaves -> mid % mids -> root % roots -> team root % teams: team = doc % teams.
-    const team = doc % s.teams;
-    // Users u with u % teams === team are members; team + 1 (not team + teams/2) is never a member.
-    const base = allowed ? team : (team + 1) % s.teams;
-    const user = base + s.teams * Math.floor(random() * perTeam);
-    out.push({
-      subject: { type: 'user', id: `u${user}` },
-      action: 'viewer',
-      resource: { type: 'document', id: `d${doc}` },
-    });
-  }
-  return out;
-}
-
-async function verify(graph: Graph, requests: readonly CheckRequest[], expected: boolean): Promise<void> {
-  for (const r of requests.slice(0, 256)) {
-    const result = await graph.evaluator.check(r);
-    if (result.allowed !== expected) {
-      throw new Error(`check ${JSON.stringify(r)} gave ${result.code}, expected allowed=${expected}`);
-    }
-  }
-}
-
 async function benchRebac(): Promise<void> {
   const bigScale = QUICK ? 0.1 : 1;
   console.log('\nReBAC graph: users -> teams -> root folders -> folders -> folders -> documents');
@@ -482,4 +328,5 @@ async function benchRebac(): Promise<void> {
 export async function benchPolicy(): Promise<void> {
   await benchRbac();
   await benchRebac();
+  await benchRebacSqlite();
 }

@@ -134,6 +134,16 @@ describe('SQLite store: schema and migrations', () => {
     );
   });
 
+  it('indexes tokens(client_id), and revoking by client uses it', () => {
+    expect(findIndex(store.db, 'tokens', ['client_id'])?.name).toBe('tokens_client_id_idx');
+    const plan = store.db
+      .prepare(
+        'EXPLAIN QUERY PLAN UPDATE tokens SET is_active = 0, updated_at = 1 WHERE client_id = ? AND is_active = 1',
+      )
+      .all('cli') as { detail: string }[];
+    expect(plan.map((step) => step.detail).join('\n')).toMatch(/USING INDEX tokens_client_id_idx/);
+  });
+
   it('has the columns of the chapter’s tokens table plus the rotation columns', () => {
     const columns = (store.db.pragma('table_info(tokens)') as { name: string }[]).map((c) => c.name);
     expect(columns).toEqual([

@@ -328,6 +328,46 @@ export function defineTokenRepositoryTests(repo: () => TokenRepository): void {
       expect(await repo().findById(bobOther.id)).toEqual(bobOther);
       expect(await repo().revokeAllForUser(alice, now, current)).toBe(0);
     });
+
+    it('revokeAllForClient revokes every record of that client id, of every user, and nothing else', async () => {
+      const cli = `cli-${randomTokenId().slice(0, 12)}`;
+      const alice = randomUUID();
+      const bob = randomUUID();
+      const aRefresh = await repo().create(buildTokenRecord({ userId: alice, clientId: cli }));
+      const aAccess = await repo().create(
+        buildTokenRecord({ userId: alice, familyId: aRefresh.familyId, kind: 'access', clientId: cli }),
+      );
+      const bRefresh = await repo().create(buildTokenRecord({ userId: bob, clientId: cli }));
+      const own = await repo().create(
+        buildTokenRecord({
+          userId: `client:${cli}`,
+          familyId: `client:${cli}`,
+          kind: 'access',
+          clientId: cli,
+        }),
+      );
+      const alreadyRevoked = await repo().create(
+        buildTokenRecord({ userId: alice, clientId: cli, active: false }),
+      );
+      // Same user and family, other clients: untouched. So are ids that merely look alike.
+      const firstParty = await repo().create(buildTokenRecord({ userId: alice, clientId: 'gatehouse' }));
+      const other = await repo().create(buildTokenRecord({ userId: bob, clientId: `${cli}-2` }));
+      const prefix = await repo().create(buildTokenRecord({ userId: bob, clientId: cli.slice(0, -1) }));
+      const upper = await repo().create(buildTokenRecord({ userId: bob, clientId: cli.toUpperCase() }));
+      const none = await repo().create(buildTokenRecord({ userId: alice, clientId: null }));
+      const now = addMs(CONTRACT_EPOCH, MINUTE);
+
+      expect(await repo().revokeAllForClient(cli, now)).toBe(4);
+      for (const t of [aRefresh, aAccess, bRefresh, own])
+        expect(await repo().findById(t.id)).toEqual({ ...t, active: false, updatedAt: now });
+      for (const t of [alreadyRevoked, firstParty, other, prefix, upper, none])
+        expect(await repo().findById(t.id)).toEqual(t);
+      expect(await repo().revokeAllForClient(cli, now)).toBe(0);
+      expect(await repo().revokeAllForClient('%', now)).toBe(0);
+      expect(await repo().revokeAllForClient("' OR '1'='1", now)).toBe(0);
+      expect(await repo().revokeAllForClient('', now)).toBe(0);
+      expect(await repo().findById(other.id)).toEqual(other);
+    });
   });
 
   describe('listing and deletion', () => {
