@@ -226,7 +226,14 @@ const mailSchema = z
 
 /** What the `authorize` guard asks: a `PolicyEvaluator`, or a client of a decision service. */
 export interface PolicyDecider {
-  check(request: CheckRequest): Promise<{ readonly allowed: boolean; readonly code: string }>;
+  /**
+   * Decides one request. The guards pass `{ explain: false }`: they need only `allowed`, so a
+   * `PolicyEvaluator` skips building the explanation tree; other deciders may ignore the option.
+   */
+  check(
+    request: CheckRequest,
+    options?: { readonly explain?: boolean },
+  ): Promise<{ readonly allowed: boolean; readonly code: string }>;
 }
 
 const authorizationSchema = z

@@ -94,6 +94,9 @@ export interface BasicAuthOptions {
   readonly credentials?: BasicCredentials;
 }
 
+/** A guard needs only `allowed`: no explanation tree on the request path. */
+const FAST_DECISION = Object.freeze({ explain: false });
+
 const allowed = (principal: Principal | null): GuardOutcome => ({ ok: true, principal });
 const refused = (result: HttpResult): GuardOutcome => ({ ok: false, result });
 
@@ -349,23 +352,26 @@ export class HttpGuards {
     const started = performance.now();
     try {
       const decision = decider
-        ? await decider.check({
-            subject: {
-              // A registered client is asked about as `client:<id>` and another issuer's subject as
-              // `<subjectType>:<sub>`, so no rule for your own users (`user:*`) admits either.
-              type: this.#subjectType(principal),
-              id: principal.userId,
-              attributes: {
-                role: principal.role,
-                scopes: [...principal.scopes],
-                method: principal.method,
-                ...(principal.issuer === undefined ? {} : { issuer: principal.issuer }),
+        ? await decider.check(
+            {
+              subject: {
+                // A registered client is asked about as `client:<id>` and another issuer's subject as
+                // `<subjectType>:<sub>`, so no rule for your own users (`user:*`) admits either.
+                type: this.#subjectType(principal),
+                id: principal.userId,
+                attributes: {
+                  role: principal.role,
+                  scopes: [...principal.scopes],
+                  method: principal.method,
+                  ...(principal.issuer === undefined ? {} : { issuer: principal.issuer }),
+                },
               },
+              action,
+              resource,
+              ...(context ? { context } : {}),
             },
-            action,
-            resource,
-            ...(context ? { context } : {}),
-          })
+            FAST_DECISION,
+          )
         : undefined;
       granted = decision?.allowed === true;
       // AZ-02: a deny because the decider could not decide (store or PDP down, bad input) is logged.

@@ -128,6 +128,8 @@ export function createDecisionService(
   const maxEvaluations = options.maxEvaluations ?? 100;
   const exposeReasons = options.exposeReasons === true;
 
+  // The tree is built only when reasons are sent back; otherwise a decision costs microseconds.
+  const checkOptions = { explain: exposeReasons };
   const decision = (r: CheckResult) =>
     exposeReasons
       ? { decision: r.allowed === true, context: { code: r.code, reason: summarize(r) } }
@@ -153,7 +155,7 @@ export function createDecisionService(
     };
     const items = body.evaluations ?? [];
     if (items.length === 0) {
-      return decision(await evaluator.check(toCheck(parse(evaluationSchema, defaults))));
+      return decision(await evaluator.check(toCheck(parse(evaluationSchema, defaults)), checkOptions));
     }
     if (items.length > maxEvaluations) {
       throw new HttpError(400, 'invalid_request', `at most ${maxEvaluations} evaluations per request`);
@@ -172,12 +174,12 @@ export function createDecisionService(
     });
     const semantic = body.options?.evaluations_semantic ?? 'execute_all';
     if (semantic === 'execute_all') {
-      return { evaluations: (await evaluator.batchCheck(requests)).map(decision) };
+      return { evaluations: (await evaluator.batchCheck(requests, checkOptions)).map(decision) };
     }
     const stopOn = semantic === 'permit_on_first_permit';
     const results = [];
     for (const req of requests) {
-      const r = await evaluator.check(req);
+      const r = await evaluator.check(req, checkOptions);
       results.push(decision(r));
       if (r.allowed === stopOn) break;
     }
@@ -188,7 +190,10 @@ export function createDecisionService(
     const relations = evaluator.model.types.get(body.resource.type);
     const names = relations ? [...relations.keys()] : [];
     const base = { subject: body.subject, resource: body.resource, context: body.context };
-    const results = await evaluator.batchCheck(names.map((name) => toCheck({ ...base, action: { name } })));
+    const results = await evaluator.batchCheck(
+      names.map((name) => toCheck({ ...base, action: { name } })),
+      { explain: false },
+    );
     return { results: names.filter((_, i) => results[i]?.allowed === true).map((name) => ({ name })) };
   };
 

@@ -100,9 +100,23 @@ export interface PolicyEvaluatorOptions extends DecisionLogOptions {
   readonly maxEvaluations?: number;
   /** Most contextual tuples per request. Default 100. */
   readonly maxContextualTuples?: number;
-  /** Build the full explanation tree on every `check` (slower), as `explain` does. Default false. */
+  /**
+   * Whether `check` builds the full explanation tree (the path of tuples, roles and conditions
+   * that granted access, or why nothing did) when the call does not say. Default `true`: a
+   * decision asked for directly comes with its reasons. Callers on a hot path that only need
+   * `allowed` pass `{ explain: false }` per call, as gatehouse's guards do; then `reason` is one
+   * node (the decision, or the root cause of a fail-closed deny) and a check costs microseconds.
+   */
   readonly explain?: boolean;
 }
+
+/** Per-call options of {@link PolicyEvaluator.check}, `checkSync` and `batchCheck`. */
+export interface CheckOptions {
+  /** Build the full explanation tree (default: the evaluator's `explain` option, itself default `true`). */
+  readonly explain?: boolean;
+}
+
+const FAST: CheckOptions = Object.freeze({ explain: false });
 
 /** A validated request, ready to walk from `root#action`. */
 interface Prepared {
@@ -135,15 +149,19 @@ export class PolicyEvaluator {
     this.maxDepth = options.maxDepth ?? 25;
     this.maxEvaluations = options.maxEvaluations ?? 10_000;
     this.maxContextualTuples = options.maxContextualTuples ?? 100;
-    this.explainAll = options.explain === true;
+    this.explainAll = options.explain !== false;
     this.log = new DecisionLogger(options);
     this.syncStore = options.store.sync ? syncReads(options.store.sync) : undefined;
     this.program = programOf(this.model);
   }
 
-  /** Decides one request. Never throws: every failure is a deny with a reason. */
-  async check(request: CheckRequest): Promise<CheckResult> {
-    return this.run(request, this.explainAll);
+  /**
+   * Decides one request. Never throws: every failure is a deny with a reason. `reason` is the full
+   * explanation tree unless `{ explain: false }` (or the evaluator's `explain: false`) asks for the
+   * fast answer, whose `reason` is one node.
+   */
+  async check(request: CheckRequest, options: CheckOptions = {}): Promise<CheckResult> {
+    return this.run(request, options.explain ?? this.explainAll);
   }
 
   /** Decides one request like `check`, with the full explanation tree as `reason` (slower). */
@@ -162,12 +180,12 @@ export class PolicyEvaluator {
    * Decides one request without a promise, like `check`. Only for stores with synchronous reads
    * ({@link canCheckSync}); otherwise it throws a `TypeError` (a programming error, not a decision).
    */
-  checkSync(request: CheckRequest): CheckResult {
+  checkSync(request: CheckRequest, options: CheckOptions = {}): CheckResult {
     if (!this.syncStore) throw new TypeError('checkSync needs a RelationshipStore with synchronous reads');
     const started = this.log.enabled ? performance.now() : 0;
     let result: CheckResult;
     try {
-      const prepared = this.prepare(request, this.explainAll);
+      const prepared = this.prepare(request, options.explain ?? this.explainAll);
       result =
         'allowed' in prepared
           ? prepared
@@ -180,8 +198,8 @@ export class PolicyEvaluator {
   }
 
   /** Decides several requests independently; results are in request order. */
-  async batchCheck(requests: readonly CheckRequest[]): Promise<CheckResult[]> {
-    return Promise.all(requests.map((r) => this.check(r)));
+  async batchCheck(requests: readonly CheckRequest[], options: CheckOptions = {}): Promise<CheckResult[]> {
+    return Promise.all(requests.map((r) => this.check(r, options)));
   }
 
   /** Objects of a type the subject may act on, paginated, confirmed by `check`; see `reverse.ts`. */
@@ -200,8 +218,9 @@ export class PolicyEvaluator {
       store: this.store,
       maxDepth: this.maxDepth,
       maxContextualTuples: this.maxContextualTuples,
-      check: (request) => this.check(request),
-      ...(this.syncStore ? { checkSync: (request: CheckRequest) => this.checkSync(request) } : {}),
+      // List queries confirm each candidate: only `allowed` matters there.
+      check: (request) => this.check(request, FAST),
+      ...(this.syncStore ? { checkSync: (request: CheckRequest) => this.checkSync(request, FAST) } : {}),
     };
   }
 

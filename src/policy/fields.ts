@@ -18,7 +18,10 @@ import { isSafeName } from './model.js';
 
 /** What field checks ask: a `PolicyEvaluator` or a decision-service client. */
 export interface FieldDecider {
-  check(request: CheckRequest): Promise<{ readonly allowed: boolean }>;
+  check(
+    request: CheckRequest,
+    options?: { readonly explain?: boolean },
+  ): Promise<{ readonly allowed: boolean }>;
 }
 
 /** Per field: the action needed to read it, and (optional) the action needed to write it. */
@@ -88,7 +91,7 @@ async function allowedActions(
   const decisions = await Promise.all(
     list.map(async (action) => {
       try {
-        return (await decider.check({ ...request, action })).allowed === true;
+        return (await decider.check({ ...request, action }, { explain: false })).allowed === true;
       } catch {
         return false;
       }

@@ -35,6 +35,7 @@ export {
   type EvaluationsSemantic,
 } from './decision-service.js';
 export {
+  type CheckOptions,
   type CheckRequest,
   type CheckResult,
   type DecisionEvent,

@@ -64,7 +64,7 @@ async function buildSqliteGraph(scale: number, dir: string): Promise<Graph & { s
   );
   return {
     shape: s,
-    evaluator: new PolicyEvaluator({ model: rebacModel, store: sqlite.relationships }),
+    evaluator: new PolicyEvaluator({ model: rebacModel, store: sqlite.relationships, explain: false }),
     tuples,
     sqlite,
   };
@@ -86,7 +86,11 @@ export async function benchRebacSqlite(): Promise<void> {
       for (const g of graphs) {
         const requests = rebacRequests(g.shape, allowed, seed);
         await verify(g, requests, allowed);
-        const rounds = new PolicyEvaluator({ model: rebacModel, store: asyncOnly(g.sqlite.relationships) });
+        const rounds = new PolicyEvaluator({
+          model: rebacModel,
+          store: asyncOnly(g.sqlite.relationships),
+          explain: false,
+        });
         const what = `${allowed ? 'allowed' : 'denied '} @ ${label(g)}`;
         const next = cycler(requests);
         const nextRounds = cycler(requests);

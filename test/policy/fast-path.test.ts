@@ -111,7 +111,7 @@ describe('the quick answer', () => {
       subject: { type: 'user', id: user },
     });
     await store.write([t('viewer', 'anne'), t('viewer', 'mallory'), t('banned', 'mallory')]);
-    const pe = new PolicyEvaluator({ model, store });
+    const pe = new PolicyEvaluator({ model, store, explain: false });
     const as = (id: string): CheckRequest => ({
       subject: { type: 'user', id },
       action: 'viewer',
@@ -132,8 +132,14 @@ describe('the quick answer', () => {
     expect((await pe.check(as('bob'))).reason).toMatchObject({ rule: 'relation', message: 'not granted' });
     expect((await pe.check(as('anne'))).reason.children).toBeUndefined();
     expect((await pe.explain(as('anne'))).reason.children).toHaveLength(1);
-    const always = new PolicyEvaluator({ model, store, explain: true });
-    expect((await always.check(as('anne'))).reason.children).toHaveLength(1);
+    // By default a direct check explains itself; a caller on a hot path asks per call for the quick answer.
+    const explaining = new PolicyEvaluator({ model, store });
+    expect((await explaining.check(as('anne'))).reason.children).toHaveLength(1);
+    expect((await explaining.check(as('anne'), { explain: false })).reason.children).toBeUndefined();
+    expect(explaining.checkSync(as('anne'), { explain: false }).reason.children).toBeUndefined();
+    expect(
+      (await explaining.batchCheck([as('anne')], { explain: false }))[0]?.reason.children,
+    ).toBeUndefined();
   });
 
   it('checkSync needs a store with synchronous reads', () => {
