@@ -12,17 +12,12 @@
  * every other process sharing the store. Revocation is keyed by the record id (`jti`, verified
  * together with `iss`), never by the token string or its hash, which are malleable.
  *
+ * `TokenService` is the facade: issuing lives in `token-issuing.ts` and refresh rotation in
+ * `refresh-rotation.ts`; verification and revocation stay here.
+ *
  * @module
  */
-import { timingSafeEqual } from 'node:crypto';
-import {
-  InvalidGrantError,
-  InvalidScopeError,
-  RefreshTokenReusedError,
-  StoreUnavailableError,
-  TokenRevokedError,
-  ValidationError,
-} from '../errors.js';
+import { StoreUnavailableError, TokenRevokedError, ValidationError } from '../errors.js';
 import type { RequestContext, SecurityEvents } from '../events.js';
 import { storeCall } from '../storage/store-call.js';
 import type { TokenRecord, TokenRepository } from '../storage/types.js';
@@ -30,17 +25,12 @@ import {
   type AccessTokenClaims,
   type AccessTokenSettings,
   checkTimes,
-  signAccessToken,
   verifyAccessToken,
 } from './access-token.js';
-import { clientFamilyId, type IssuedClientToken, tokenRecordSubject } from './client-token.js';
-import {
-  deriveSuccessorRefreshToken,
-  hashOpaqueToken,
-  looksLikeRefreshToken,
-  newRefreshToken,
-  randomId,
-} from './opaque.js';
+import { type IssuedClientToken, tokenRecordSubject } from './client-token.js';
+import { hashOpaqueToken, looksLikeRefreshToken } from './opaque.js';
+import { rotateRefreshToken } from './refresh-rotation.js';
+import { issueClientToken, issueTokens } from './token-issuing.js';
 
 /** Options of {@link TokenService}, normally built by `createGatehouse` from the configuration. */
 export interface TokenServiceOptions extends AccessTokenSettings {
@@ -105,9 +95,6 @@ export interface RefreshOptions {
 /** Default entries of the verified-token cache; the oldest is dropped first. */
 const DEFAULT_VERIFIED_CACHE_SIZE = 10_000;
 
-const addSeconds = (date: Date, seconds: number): Date => new Date(date.getTime() + seconds * 1000);
-const earlier = (a: Date, b: Date): Date => (a.getTime() <= b.getTime() ? a : b);
-
 /** Issues, verifies, rotates and revokes tokens. See the module documentation for the revocation design. */
 export class TokenService {
   readonly #o: TokenServiceOptions;
@@ -136,20 +123,7 @@ export class TokenService {
     context?: RequestContext,
     options: { scope?: readonly string[]; clientId?: string } = {},
   ): Promise<IssuedTokens> {
-    const now = this.#o.clock();
-    const familyId = randomId();
-    const familyExpiresAt = addSeconds(now, this.#o.sessionMaxAge);
-    const refreshToken = newRefreshToken();
-    const scope = options.scope ?? [];
-    const clientId = options.clientId ?? this.#o.clientId;
-    const refreshRecord = this.#record(subject.id, 'refresh', familyId, familyExpiresAt, now, context, {
-      tokenHash: hashOpaqueToken(refreshToken),
-      expiresAt: earlier(addSeconds(now, this.#o.refreshTokenTtl), familyExpiresAt),
-      scope: scope.length > 0 ? scope.join(' ') : null,
-      clientId,
-    });
-    await storeCall(() => this.#o.repository.create(refreshRecord));
-    return this.#withAccessToken(subject, refreshRecord, refreshToken, scope, now, context);
+    return issueTokens(this.#o, subject, context, options);
   }
 
   /**
@@ -163,103 +137,7 @@ export class TokenService {
     scope: readonly string[],
     context?: RequestContext,
   ): Promise<IssuedClientToken> {
-    const now = this.#o.clock();
-    const expiresAt = addSeconds(now, this.#o.accessTokenTtl);
-    const family = clientFamilyId(clientId);
-    const record = this.#record(family, 'access', family, expiresAt, now, context, {
-      tokenHash: null,
-      expiresAt,
-      scope: scope.length > 0 ? scope.join(' ') : null,
-      clientId,
-    });
-    await storeCall(() => this.#o.repository.create(record));
-    const accessToken = await signAccessToken(this.#o, {
-      sub: clientId,
-      jti: record.id,
-      scope,
-      clientId,
-      issuedAt: now,
-      expiresAt,
-    });
-    return {
-      accessToken,
-      tokenType: 'Bearer',
-      expiresIn: this.#o.accessTokenTtl,
-      accessTokenExpiresAt: expiresAt,
-      scope,
-    };
-  }
-
-  #record(
-    userId: string,
-    kind: TokenRecord['kind'],
-    familyId: string,
-    familyExpiresAt: Date,
-    now: Date,
-    context: RequestContext | undefined,
-    fields: Pick<TokenRecord, 'tokenHash' | 'expiresAt' | 'scope' | 'clientId'>,
-  ): TokenRecord {
-    return {
-      id: randomId(),
-      userId,
-      kind,
-      familyId,
-      familyExpiresAt,
-      active: true,
-      ipAddress: context?.ip ?? null,
-      userAgent: context?.userAgent ?? null,
-      replacedBy: null,
-      usedAt: null,
-      createdAt: now,
-      updatedAt: now,
-      ...fields,
-    };
-  }
-
-  async #withAccessToken(
-    subject: TokenSubject,
-    refreshRecord: TokenRecord,
-    refreshToken: string,
-    scope: readonly string[],
-    now: Date,
-    context: RequestContext | undefined,
-  ): Promise<IssuedTokens> {
-    const expiresAt = earlier(addSeconds(now, this.#o.accessTokenTtl), refreshRecord.familyExpiresAt);
-    const clientId = refreshRecord.clientId ?? this.#o.clientId;
-    const record = this.#record(
-      subject.id,
-      'access',
-      refreshRecord.familyId,
-      refreshRecord.familyExpiresAt,
-      now,
-      context,
-      {
-        tokenHash: null,
-        expiresAt,
-        scope: scope.length > 0 ? scope.join(' ') : null,
-        clientId,
-      },
-    );
-    await storeCall(() => this.#o.repository.create(record));
-    const accessToken = await signAccessToken(this.#o, {
-      sub: subject.id,
-      jti: record.id,
-      role: subject.role,
-      scope,
-      clientId,
-      issuedAt: now,
-      expiresAt,
-    });
-    return {
-      accessToken,
-      tokenType: 'Bearer',
-      expiresIn: Math.max(0, Math.floor((expiresAt.getTime() - now.getTime()) / 1000)),
-      accessTokenExpiresAt: expiresAt,
-      refreshToken,
-      refreshTokenExpiresAt: refreshRecord.expiresAt,
-      familyId: refreshRecord.familyId,
-      scope,
-    };
+    return issueClientToken(this.#o, clientId, scope, context);
   }
 
   /**
@@ -303,93 +181,7 @@ export class TokenService {
     context: RequestContext | undefined,
     options: RefreshOptions,
   ): Promise<IssuedTokens> {
-    if (!looksLikeRefreshToken(refreshToken)) throw new InvalidGrantError();
-    const now = this.#o.clock();
-    const record = await storeCall(() => this.#o.repository.findByHash(hashOpaqueToken(refreshToken)));
-    if (
-      !record?.active ||
-      record.kind !== 'refresh' ||
-      record.expiresAt.getTime() <= now.getTime() ||
-      record.familyExpiresAt.getTime() <= now.getTime() ||
-      (options.clientId !== undefined && record.clientId !== options.clientId)
-    ) {
-      throw new InvalidGrantError();
-    }
-    const granted = record.scope ? record.scope.split(' ') : [];
-    const scope = options.scope ?? granted;
-    if (scope.some((s) => !granted.includes(s))) throw new InvalidScopeError();
-    if (record.replacedBy !== null)
-      return this.#presentedAgain(record, refreshToken, scope, now, context, options);
-
-    const subject = await options.authorize(record);
-    const nextToken =
-      this.#o.refreshReuseInterval > 0 && this.#o.successorKey
-        ? deriveSuccessorRefreshToken(this.#o.successorKey, refreshToken)
-        : newRefreshToken();
-    const next = this.#record(
-      record.userId,
-      'refresh',
-      record.familyId,
-      record.familyExpiresAt,
-      now,
-      context,
-      {
-        tokenHash: hashOpaqueToken(nextToken),
-        expiresAt: earlier(addSeconds(now, this.#o.refreshTokenTtl), record.familyExpiresAt),
-        scope: record.scope,
-        clientId: record.clientId,
-      },
-    );
-    const result = await storeCall(() => this.#o.repository.rotate(record.id, next, now));
-    if (result.status === 'already_rotated') {
-      return this.#presentedAgain(result.current, refreshToken, scope, now, context, options);
-    }
-    if (result.status === 'inactive') throw new InvalidGrantError();
-    this.#o.events.emit('token.refreshed', context, now, {
-      userId: record.userId,
-      familyId: record.familyId,
-    });
-    return this.#withAccessToken(subject, next, nextToken, scope, now, context);
-  }
-
-  async #presentedAgain(
-    record: TokenRecord,
-    refreshToken: string,
-    scope: readonly string[],
-    now: Date,
-    context: RequestContext | undefined,
-    options: RefreshOptions,
-  ): Promise<IssuedTokens> {
-    const { refreshReuseInterval, successorKey } = this.#o;
-    if (
-      refreshReuseInterval > 0 &&
-      successorKey &&
-      record.replacedBy !== null &&
-      record.usedAt !== null &&
-      now.getTime() - record.usedAt.getTime() <= refreshReuseInterval * 1000
-    ) {
-      const successorId = record.replacedBy;
-      const successor = await storeCall(() => this.#o.repository.findById(successorId));
-      const successorToken = deriveSuccessorRefreshToken(successorKey, refreshToken);
-      if (
-        successor?.active &&
-        successor.replacedBy === null &&
-        successor.tokenHash !== null &&
-        timingSafeEqual(Buffer.from(successor.tokenHash), Buffer.from(hashOpaqueToken(successorToken)))
-      ) {
-        const subject = await options.authorize(record);
-        return this.#withAccessToken(subject, successor, successorToken, scope, now, context);
-      }
-    }
-    const count = await storeCall(() => this.#o.repository.revokeFamily(record.familyId, now));
-    this.#o.events.emit('refresh.reused', context, now, { userId: record.userId, familyId: record.familyId });
-    this.#o.events.emit('token.revoked', context, now, {
-      userId: record.userId,
-      scope: 'family',
-      reason: 'reuse',
-      count,
-    });
-    throw new RefreshTokenReusedError();
+    return rotateRefreshToken(this.#o, refreshToken, context, options);
   }
 
   /** Revokes one token record by id (`jti` for access tokens). `true` when it was active. */
