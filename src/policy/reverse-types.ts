@@ -86,8 +86,9 @@ export class ListQueryError extends Error {
   }
 }
 
-/** Default and largest page size. */
+/** The `pageSize` of a list query that gives none. */
 export const DEFAULT_PAGE_SIZE = 100;
+/** The largest `pageSize` a list query accepts. */
 export const MAX_PAGE_SIZE = 1000;
 /** Default budget of store reads plus checks per call. */
 export const DEFAULT_LIST_BUDGET = 10_000;

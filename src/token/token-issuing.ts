@@ -13,7 +13,9 @@ import { clientFamilyId, type IssuedClientToken } from './client-token.js';
 import { hashOpaqueToken, newRefreshToken, randomId } from './opaque.js';
 import type { IssuedTokens, TokenServiceOptions, TokenSubject } from './token-service.js';
 
+/** `date` plus `seconds`. */
 export const addSeconds = (date: Date, seconds: number): Date => new Date(date.getTime() + seconds * 1000);
+/** The earlier of two dates. */
 export const earlier = (a: Date, b: Date): Date => (a.getTime() <= b.getTime() ? a : b);
 
 /** A new, active token record with the request's IP and user agent. */

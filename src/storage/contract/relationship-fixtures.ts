@@ -29,10 +29,12 @@ export function sorted(tuples: readonly RelationshipTuple[]): RelationshipTuple[
   return [...tuples].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
+/** Asserts a batch was refused with a `TupleValidationError` naming the tuple at `index`. */
 export async function expectRejectedTuple(promise: Promise<unknown>, index: number): Promise<void> {
   await expect(promise).rejects.toMatchObject({ name: 'TupleValidationError', index });
 }
 
+/** The tuples most relationship contract tests start from (see {@link FIXTURE}). */
 export const anneViews1 = t(['folder', '1'], 'viewer', ['user', 'anne']);
 export const bobViews1 = t(['folder', '1'], 'viewer', ['user', 'bob']);
 export const everyoneViews1 = t(['folder', '1'], 'viewer', ['user', '*']);
