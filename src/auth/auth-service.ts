@@ -315,9 +315,16 @@ export class AuthService {
    */
   async authenticateSubject(accessToken: unknown): Promise<AuthenticatedSubject> {
     const verified = await this.#o.tokens.verify(accessToken);
-    if (!isClientTokenRecord(verified.record)) return { kind: 'user', ...(await this.#userOf(verified)) };
-    if (!this.#o.clients) throw new TokenRevokedError();
-    return { kind: 'client', ...(await this.#o.clients.authenticateToken(verified)) };
+    if (isClientTokenRecord(verified.record)) {
+      if (!this.#o.clients) throw new TokenRevokedError();
+      return { kind: 'client', ...(await this.#o.clients.authenticateToken(verified)) };
+    }
+    // The hot path of every guarded request: one store read, no further async hop.
+    const { claims, record } = verified;
+    const user = await storeCall(() => this.#o.users.findById(claims.sub));
+    if (!user) throw new TokenRevokedError();
+    if (!user.isActive) throw new AccountDisabledError();
+    return { kind: 'user', user: toPublicUser(user), claims, familyId: record.familyId };
   }
 
   async #userOf({ claims, record }: VerifiedAccessToken): Promise<AuthenticatedUser> {
