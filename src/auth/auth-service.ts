@@ -319,20 +319,19 @@ export class AuthService {
       if (!this.#o.clients) throw new TokenRevokedError();
       return { kind: 'client', ...(await this.#o.clients.authenticateToken(verified)) };
     }
-    // The hot path of every guarded request: one store read, no further async hop.
-    const { claims, record } = verified;
-    const user = await storeCall(() => this.#o.users.findById(claims.sub));
-    if (!user) throw new TokenRevokedError();
-    if (!user.isActive) throw new AccountDisabledError();
-    return { kind: 'user', user: toPublicUser(user), claims, familyId: record.familyId };
+    return this.#userOf(verified);
   }
 
-  async #userOf({ claims, record }: VerifiedAccessToken): Promise<AuthenticatedUser> {
+  /** The user of a verified token (shaped as a `user` subject, which `authenticate` returns as is). */
+  async #userOf({
+    claims,
+    record,
+  }: VerifiedAccessToken): Promise<AuthenticatedUser & { readonly kind: 'user' }> {
     if (isClientTokenRecord(record)) throw new TokenRevokedError();
     const user = await storeCall(() => this.#o.users.findById(claims.sub));
     if (!user) throw new TokenRevokedError();
     if (!user.isActive) throw new AccountDisabledError();
-    return { user: toPublicUser(user), claims, familyId: record.familyId };
+    return { kind: 'user', user: toPublicUser(user), claims, familyId: record.familyId };
   }
 
   /** The user an access token belongs to (see {@link AuthService.authenticate} for the checks). */

@@ -64,7 +64,7 @@ import {
 import { InvalidCursorError } from './cursor.js';
 import type { CheckResult, PolicyEvaluator } from './evaluator.js';
 import { findExplanation } from './explanation.js';
-import { ListQueryError } from './reverse.js';
+import { ListQueryError } from './reverse-types.js';
 
 /** Options of {@link createDecisionService}. */
 export interface DecisionServiceOptions {

@@ -48,15 +48,14 @@ import {
   TupleIndex,
   tupleModelError,
 } from './relationship-store.js';
-import {
-  type ListResourcesRequest,
-  type ListResourcesResult,
-  type ListSubjectsRequest,
-  type ListSubjectsResult,
-  listResources,
-  listSubjects,
-  type ReverseHost,
-} from './reverse.js';
+import { listResources, listSubjects } from './reverse.js';
+import type {
+  ListResourcesRequest,
+  ListResourcesResult,
+  ListSubjectsRequest,
+  ListSubjectsResult,
+  ReverseHost,
+} from './reverse-types.js';
 import { PrefetchReads, StoreFailure, syncReads, type TupleReads, withContextual } from './tuple-reads.js';
 import { Walk, type WalkOptions, type WalkResult } from './walk.js';
 

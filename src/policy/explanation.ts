@@ -27,14 +27,7 @@ export type ExplanationRule =
   | 'deny'
   | 'no_matching_rule'
   | 'no_tuple'
-  | 'cycle'
-  | 'depth_exceeded'
-  | 'budget_exceeded'
-  | 'condition_input_invalid'
-  | 'condition_error'
-  | 'invalid_request'
-  | 'store_error'
-  | 'internal_error';
+  | ErrorRule;
 
 /** The error rules: a subtree with one of these could not be decided and counts as a deny. */
 export type ErrorRule =

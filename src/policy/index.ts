@@ -98,6 +98,7 @@ export {
   tupleModelError,
   tupleShapeError,
 } from './relationship-store.js';
+export { listResources, listSubjects } from './reverse.js';
 export {
   DEFAULT_LIST_BUDGET,
   DEFAULT_PAGE_SIZE,
@@ -108,12 +109,10 @@ export {
   type ListResourcesResult,
   type ListSubjectsRequest,
   type ListSubjectsResult,
-  listResources,
-  listSubjects,
   MAX_PAGE_SIZE,
   type ReverseHost,
   WILDCARD_PROBE_ID,
-} from './reverse.js';
+} from './reverse-types.js';
 export {
   defineRoles,
   type RoleDecision,

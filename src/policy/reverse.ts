@@ -50,21 +50,6 @@ import {
   WILDCARD_PROBE_ID,
 } from './reverse-types.js';
 
-export {
-  DEFAULT_LIST_BUDGET,
-  DEFAULT_PAGE_SIZE,
-  type IncompleteReason,
-  type ListOptions,
-  ListQueryError,
-  type ListResourcesRequest,
-  type ListResourcesResult,
-  type ListSubjectsRequest,
-  type ListSubjectsResult,
-  MAX_PAGE_SIZE,
-  type ReverseHost,
-  WILDCARD_PROBE_ID,
-} from './reverse-types.js';
-
 // ---------------------------------------------------------------------------------------------
 // listResources
 

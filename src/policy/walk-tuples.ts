@@ -112,18 +112,7 @@ export abstract class TupleSteps {
         note(acc, r);
       }
     }
-    if (!acc.results) return quiet(acc);
-    if (acc.results.length === 0) {
-      const exp: Explanation = {
-        outcome: 'not_granted',
-        rule: 'no_tuple',
-        message: 'no matching tuple',
-        object: ref(object),
-        relation: rel.name,
-      };
-      return { outcome: 'not_granted', exp, tainted: false };
-    }
-    return anyOf(acc.results, { rule: 'union', message: 'direct tuples' });
+    return settle(acc, object, rel.name, 'no matching tuple', 'direct tuples');
   }
 
   /** `true` when the subject (or its wildcard) holds one of the union's role relations on `object`. */
@@ -208,18 +197,13 @@ export abstract class TupleSteps {
       if (r.outcome === 'granted') return r;
       note(acc, r);
     }
-    if (!acc.results) return quiet(acc);
-    if (acc.results.length === 0) {
-      const exp: Explanation = {
-        outcome: 'not_granted',
-        rule: 'no_tuple',
-        message: `no ${tupleset.name} tuple`,
-        object: ref(object),
-        relation: tupleset.name,
-      };
-      return { outcome: 'not_granted', exp, tainted: false };
-    }
-    return anyOf(acc.results, { rule: 'union', message: `${s.computed} from any ${tupleset.name}` });
+    return settle(
+      acc,
+      object,
+      tupleset.name,
+      `no ${tupleset.name} tuple`,
+      `${s.computed} from any ${tupleset.name}`,
+    );
   }
 
   protected condition(name: string, stored: Readonly<Record<string, unknown>> | undefined): Result {
@@ -239,6 +223,25 @@ export function note(acc: Acc, r: Result): void {
   acc.results?.push(r);
   if (r.outcome === 'error') acc.error ??= r;
   else if (r.tainted) acc.tainted = true;
+}
+
+/**
+ * What a walk over tuples gave when none granted: without explanations the quiet union; with them
+ * `no_tuple` when there was nothing to follow, else the union of what each tuple led to.
+ */
+function settle(acc: Acc, object: ObjectRef, relation: string, noTuple: string, union: string): Result {
+  if (!acc.results) return quiet(acc);
+  if (acc.results.length === 0) {
+    const exp: Explanation = {
+      outcome: 'not_granted',
+      rule: 'no_tuple',
+      message: noTuple,
+      object: ref(object),
+      relation,
+    };
+    return { outcome: 'not_granted', exp, tainted: false };
+  }
+  return anyOf(acc.results, { rule: 'union', message: union });
 }
 
 /** The non-explaining union of the noted operands: the first error, else not granted (tainted if any was). */
