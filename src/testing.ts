@@ -36,4 +36,7 @@ export {
   type RelationshipStoreFactory,
   randomTokenHash,
   randomTokenId,
+  type StoreContractOptions,
+  type TokenContractOptions,
+  type TokenPeerFactory,
 } from './storage/contract/index.js';

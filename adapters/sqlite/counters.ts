@@ -7,8 +7,8 @@
  * @module
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import { counterWindowMs } from '../../src/storage/counter-window.js';
-import type { CounterStore, CounterValue } from '../../src/storage/types.js';
+import { counterWindowMs, slidingFrame, slidingHitFits } from '../../src/storage/counter-window.js';
+import type { CounterStore, CounterValue, SlidingHit } from '../../src/storage/types.js';
 
 interface CounterRow {
   count: number;
@@ -37,6 +37,7 @@ export class SqliteCounterStore implements CounterStore {
   readonly #get: BetterSqlite3.Statement<[{ key: string; now: number }], CounterRow>;
   readonly #reset: BetterSqlite3.Statement<[string]>;
   readonly #deleteExpired: BetterSqlite3.Statement<[number]>;
+  readonly #hitSliding: (key: string, windowMs: number, now: number, limit?: number) => SlidingHit;
 
   /** Prepares every statement once against `db`, which must already hold the gatehouse schema. */
   constructor(db: BetterSqlite3.Database) {
@@ -57,6 +58,20 @@ export class SqliteCounterStore implements CounterStore {
       .safeIntegers(false);
     this.#reset = db.prepare<[string]>('DELETE FROM gatehouse_counters WHERE key = ?');
     this.#deleteExpired = db.prepare<[number]>('DELETE FROM gatehouse_counters WHERE reset_at <= ?');
+    // Read both windows, decide and count inside one immediate transaction: another connection
+    // or process cannot count in between.
+    const hit = db.transaction((key: string, windowMs: number, at: number, limit?: number): SlidingHit => {
+      const { index, elapsedMs } = slidingFrame(windowMs, new Date(at), limit);
+      const previous = this.#get.get({ key: `${key}@${index - 1}`, now: at })?.count ?? 0;
+      const currentKey = `${key}@${index}`;
+      const current = this.#get.get({ key: currentKey, now: at })?.count ?? 0;
+      if (limit !== undefined && !slidingHitFits(previous, current, windowMs, elapsedMs, limit)) {
+        return { previous, current, counted: false };
+      }
+      const row = this.#increment.get({ key: currentKey, by: 1, now: at, reset_at: at + 2 * windowMs });
+      return { previous, current: row?.count ?? current + 1, counted: true };
+    });
+    this.#hitSliding = (key, windowMs, now, limit) => hit.immediate(key, windowMs, now, limit);
   }
 
   async increment(key: string, windowSeconds: number, now: Date, by = 1): Promise<CounterValue> {
@@ -74,6 +89,10 @@ export class SqliteCounterStore implements CounterStore {
 
   async reset(key: string): Promise<void> {
     this.#reset.run(key);
+  }
+
+  async hitSliding(key: string, windowMs: number, now: Date, limit?: number): Promise<SlidingHit> {
+    return this.#hitSliding(key, windowMs, now.getTime(), limit);
   }
 
   /**

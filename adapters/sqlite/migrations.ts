@@ -207,6 +207,37 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = Object.freeze([
       CREATE INDEX tokens_client_id_idx ON tokens (client_id);
     `,
   },
+  {
+    version: 8,
+    name: 'token families and generations',
+    // Revocation recorded where a concurrent write cannot miss it (see TokenRepository): a family
+    // row per login, revoked as a whole, and a per-user generation that "log out everywhere"
+    // raises. Every read of a token joins both. Existing tokens get their families, live at
+    // generation 0: revocations made before stay on their rows.
+    sql: `
+      CREATE TABLE token_families (
+        id         TEXT    NOT NULL PRIMARY KEY,
+        user_id    TEXT    NOT NULL,
+        client_id  TEXT,
+        generation INTEGER NOT NULL,
+        revoked_at INTEGER,
+        expires_at INTEGER NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX token_families_user_id_idx ON token_families (user_id);
+      CREATE INDEX token_families_client_id_idx ON token_families (client_id);
+      CREATE INDEX token_families_expires_at_idx ON token_families (expires_at);
+
+      CREATE TABLE token_subjects (
+        user_id    TEXT    NOT NULL PRIMARY KEY,
+        generation INTEGER NOT NULL
+      ) STRICT;
+
+      INSERT INTO token_families (id, user_id, client_id, generation, revoked_at, expires_at, created_at)
+        SELECT family_id, min(user_id), max(client_id), 0, NULL, max(family_expires_at), min(created_at)
+        FROM tokens GROUP BY family_id;
+    `,
+  },
 ]);
 
 /** The schema version this release of gatehouse writes and expects: the last migration's version. */

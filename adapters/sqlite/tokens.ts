@@ -1,9 +1,11 @@
 /**
  * {@link TokenRepository} on SQLite (better-sqlite3): the server-side token table. Every statement
  * is prepared once; `findById`, which runs on every authenticated request, is a single prepared
- * primary-key `get`. Refresh rotation is a compare-and-swap `UPDATE ... WHERE replaced_by IS NULL`
- * inside an immediate transaction, so of any number of concurrent rotations (from any connection
- * or process) exactly one wins.
+ * statement: the token row by primary key joined with its family and its user's generation, which
+ * together give the record's effective `active` (see `TokenRepository` on revocation). Refresh
+ * rotation is a compare-and-swap `UPDATE ... WHERE replaced_by IS NULL` inside an immediate
+ * transaction, so of any number of concurrent rotations (from any connection or process) exactly
+ * one wins; every multi-statement write is one immediate transaction.
  *
  * @module
  */
@@ -78,74 +80,119 @@ function fromRow(row: TokenRow): TokenRecord {
 }
 
 /**
- * {@link TokenRepository} backed by the `tokens` table of a migrated database (see
- * `migrateSqliteDatabase`). Usually obtained through `createSqliteStore`; it does not need the
- * `users` table, so it can sit next to a user repository kept elsewhere.
+ * The columns of a read: `is_active` is the effective state, live only when the row, its family and
+ * the family's generation all are (a missing family reads as revoked).
+ */
+const READ_COLUMNS = `t.id, t.user_id, t.kind, t.family_id, t.token_hash, t.expires_at, t.family_expires_at,
+  coalesce(t.is_active = 1 AND f.revoked_at IS NULL AND f.generation = coalesce(s.generation, 0), 0) AS is_active,
+  t.ip_address, t.user_agent, t.scope, t.client_id, t.replaced_by, t.used_at, t.created_at, t.updated_at`;
+const READ_FROM = `tokens t
+  LEFT JOIN token_families f ON f.id = t.family_id
+  LEFT JOIN token_subjects s ON s.user_id = f.user_id`;
+/** True for the family `tokens.family_id` while it is live. */
+const FAMILY_LIVE = `EXISTS (SELECT 1 FROM token_families f LEFT JOIN token_subjects s ON s.user_id = f.user_id
+  WHERE f.id = tokens.family_id AND f.revoked_at IS NULL AND f.generation = coalesce(s.generation, 0))`;
+
+/**
+ * {@link TokenRepository} backed by the `tokens`, `token_families` and `token_subjects` tables of a
+ * migrated database (see `migrateSqliteDatabase`). Usually obtained through `createSqliteStore`;
+ * it does not need the `users` table, so it can sit next to a user repository kept elsewhere.
  */
 export class SqliteTokenRepository implements TokenRepository {
-  readonly #insert: BetterSqlite3.Statement<[TokenRow]>;
   readonly #byId: BetterSqlite3.Statement<[string], TokenRow>;
   readonly #byHash: BetterSqlite3.Statement<[string], TokenRow>;
-  readonly #markUsed: BetterSqlite3.Statement<[{ id: string; replaced_by: string; now: number }]>;
-  readonly #revoke: BetterSqlite3.Statement<[{ id: string; now: number }]>;
-  readonly #revokeFamily: BetterSqlite3.Statement<[{ family_id: string; now: number }]>;
-  readonly #revokeUser: BetterSqlite3.Statement<[{ user_id: string; now: number }]>;
-  readonly #revokeUserExcept: BetterSqlite3.Statement<[{ user_id: string; now: number; except: string }]>;
-  readonly #revokeClient: BetterSqlite3.Statement<[{ client_id: string; now: number }]>;
   readonly #listActive: BetterSqlite3.Statement<[{ user_id: string; now: number }], TokenRow>;
-  readonly #deleteUser: BetterSqlite3.Statement<[string]>;
-  readonly #deleteExpired: BetterSqlite3.Statement<[number]>;
+  readonly #revoke: BetterSqlite3.Statement<[{ id: string; now: number }]>;
+  readonly #create: (row: TokenRow) => void;
   readonly #rotate: (currentId: string, next: NewTokenRecord, now: number) => RotateResult;
+  readonly #revokeFamily: (familyId: string, now: number) => number;
+  readonly #revokeUser: (userId: string, now: number, except: string | null) => number;
+  readonly #revokeClient: (clientId: string, now: number) => number;
+  readonly #deleteUser: (userId: string) => number;
+  readonly #deleteExpired: (before: number) => number;
 
   /** Prepares every statement once against `db`, which must already hold the gatehouse schema. */
   constructor(db: BetterSqlite3.Database) {
-    this.#insert = db.prepare<[TokenRow]>(
+    const insertToken = db.prepare<[TokenRow]>(
       `INSERT INTO tokens (${TOKEN_COLUMNS}) VALUES (@id, @user_id, @kind, @family_id, @token_hash, @expires_at,
         @family_expires_at, @is_active, @ip_address, @user_agent, @scope, @client_id, @replaced_by, @used_at,
         @created_at, @updated_at)`,
     );
+    // The first record of a family starts it, at the user's current generation.
+    const startFamily = db.prepare<[TokenRow]>(
+      `INSERT INTO token_families (id, user_id, client_id, generation, revoked_at, expires_at, created_at)
+       VALUES (@family_id, @user_id, @client_id,
+         coalesce((SELECT generation FROM token_subjects WHERE user_id = @user_id), 0),
+         NULL, @family_expires_at, @created_at)
+       ON CONFLICT (id) DO NOTHING`,
+    );
     this.#byId = db
-      .prepare<[string], TokenRow>(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE id = ?`)
+      .prepare<[string], TokenRow>(`SELECT ${READ_COLUMNS} FROM ${READ_FROM} WHERE t.id = ?`)
       .safeIntegers(false);
     this.#byHash = db
-      .prepare<[string], TokenRow>(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE token_hash = ?`)
+      .prepare<[string], TokenRow>(`SELECT ${READ_COLUMNS} FROM ${READ_FROM} WHERE t.token_hash = ?`)
       .safeIntegers(false);
-    this.#markUsed = db.prepare(
+    this.#listActive = db
+      .prepare<[{ user_id: string; now: number }], TokenRow>(
+        `SELECT * FROM (SELECT ${READ_COLUMNS} FROM ${READ_FROM} WHERE t.user_id = @user_id AND t.is_active = 1)
+         WHERE is_active = 1 AND expires_at > @now
+         ORDER BY created_at, id`,
+      )
+      .safeIntegers(false);
+    const markUsed = db.prepare<[{ id: string; replaced_by: string; now: number }]>(
       `UPDATE tokens SET replaced_by = @replaced_by, used_at = @now, updated_at = @now
-       WHERE id = @id AND is_active = 1 AND replaced_by IS NULL`,
+       WHERE id = @id AND is_active = 1 AND replaced_by IS NULL AND ${FAMILY_LIVE}`,
     );
     this.#revoke = db.prepare(
       'UPDATE tokens SET is_active = 0, updated_at = @now WHERE id = @id AND is_active = 1',
     );
-    this.#revokeFamily = db.prepare(
+    const revokeFamilyRow = db.prepare<[{ family_id: string; now: number }]>(
+      'UPDATE token_families SET revoked_at = @now WHERE id = @family_id AND revoked_at IS NULL',
+    );
+    const revokeFamilyTokens = db.prepare<[{ family_id: string; now: number }]>(
       'UPDATE tokens SET is_active = 0, updated_at = @now WHERE family_id = @family_id AND is_active = 1',
     );
-    this.#revokeUser = db.prepare(
-      'UPDATE tokens SET is_active = 0, updated_at = @now WHERE user_id = @user_id AND is_active = 1',
+    const raiseGeneration = db
+      .prepare<[string], number>(
+        `INSERT INTO token_subjects (user_id, generation) VALUES (?, 1)
+         ON CONFLICT (user_id) DO UPDATE SET generation = generation + 1
+         RETURNING generation`,
+      )
+      .pluck()
+      .safeIntegers(false);
+    const keepFamily = db.prepare<[{ id: string; user_id: string; generation: number }]>(
+      `UPDATE token_families SET generation = @generation
+       WHERE id = @id AND user_id = @user_id AND revoked_at IS NULL AND generation = @generation - 1`,
     );
-    this.#revokeUserExcept = db.prepare(
+    const revokeUserTokens = db.prepare<[{ user_id: string; now: number; except: string | null }]>(
       `UPDATE tokens SET is_active = 0, updated_at = @now
-       WHERE user_id = @user_id AND is_active = 1 AND family_id <> @except`,
+       WHERE user_id = @user_id AND is_active = 1 AND (@except IS NULL OR family_id <> @except)`,
     );
-    this.#revokeClient = db.prepare(
+    const revokeClientFamilies = db.prepare<[{ client_id: string; now: number }]>(
+      'UPDATE token_families SET revoked_at = @now WHERE client_id = @client_id AND revoked_at IS NULL',
+    );
+    const revokeClientTokens = db.prepare<[{ client_id: string; now: number }]>(
       'UPDATE tokens SET is_active = 0, updated_at = @now WHERE client_id = @client_id AND is_active = 1',
     );
-    this.#listActive = db
-      .prepare<[{ user_id: string; now: number }], TokenRow>(
-        `SELECT ${TOKEN_COLUMNS} FROM tokens
-         WHERE user_id = @user_id AND is_active = 1 AND expires_at > @now
-         ORDER BY created_at, id`,
-      )
-      .safeIntegers(false);
-    this.#deleteUser = db.prepare<[string]>('DELETE FROM tokens WHERE user_id = ?');
-    this.#deleteExpired = db.prepare<[number]>('DELETE FROM tokens WHERE expires_at < ?');
+    const deleteUserTokens = db.prepare<[string]>('DELETE FROM tokens WHERE user_id = ?');
+    const deleteUserFamilies = db.prepare<[string]>('DELETE FROM token_families WHERE user_id = ?');
+    const deleteUserSubject = db.prepare<[string]>('DELETE FROM token_subjects WHERE user_id = ?');
+    const deleteExpiredTokens = db.prepare<[number]>('DELETE FROM tokens WHERE expires_at < ?');
+    const deleteExpiredFamilies = db.prepare<[number]>('DELETE FROM token_families WHERE expires_at < ?');
 
-    // BEGIN IMMEDIATE takes the write lock before the compare, so another connection cannot slip
-    // in between; a failed insert of the successor rolls the mark back.
+    // Every write of more than one statement is one immediate transaction: it takes the write lock
+    // before its first read, so no other connection or process can interleave.
+    const create = db.transaction((row: TokenRow) => {
+      startFamily.run(row);
+      insertToken.run(row);
+    });
+    this.#create = (row) => create.immediate(row);
     const rotate = db.transaction((currentId: string, next: NewTokenRecord, now: number): RotateResult => {
-      const marked = this.#markUsed.run({ id: currentId, replaced_by: next.id, now }).changes;
+      const marked = markUsed.run({ id: currentId, replaced_by: next.id, now }).changes;
       if (marked === 1) {
-        this.#insert.run(toRow(next));
+        const row = toRow(next);
+        startFamily.run(row);
+        insertToken.run(row);
         return { status: 'rotated' };
       }
       const row = this.#byId.get(currentId);
@@ -155,11 +202,38 @@ export class SqliteTokenRepository implements TokenRepository {
       return { status: 'inactive' };
     });
     this.#rotate = (currentId, next, now) => rotate.immediate(currentId, next, now);
+    const revokeFamily = db.transaction((familyId: string, now: number): number => {
+      revokeFamilyRow.run({ family_id: familyId, now });
+      return revokeFamilyTokens.run({ family_id: familyId, now }).changes;
+    });
+    this.#revokeFamily = (familyId, now) => revokeFamily.immediate(familyId, now);
+    const revokeUser = db.transaction((userId: string, now: number, except: string | null): number => {
+      const generation = raiseGeneration.get(userId) as number;
+      if (except !== null) keepFamily.run({ id: except, user_id: userId, generation });
+      return revokeUserTokens.run({ user_id: userId, now, except }).changes;
+    });
+    this.#revokeUser = (userId, now, except) => revokeUser.immediate(userId, now, except);
+    const revokeClient = db.transaction((clientId: string, now: number): number => {
+      revokeClientFamilies.run({ client_id: clientId, now });
+      return revokeClientTokens.run({ client_id: clientId, now }).changes;
+    });
+    this.#revokeClient = (clientId, now) => revokeClient.immediate(clientId, now);
+    const deleteUser = db.transaction((userId: string): number => {
+      deleteUserFamilies.run(userId);
+      deleteUserSubject.run(userId);
+      return deleteUserTokens.run(userId).changes;
+    });
+    this.#deleteUser = (userId) => deleteUser.immediate(userId);
+    const deleteExpired = db.transaction((before: number): number => {
+      deleteExpiredFamilies.run(before);
+      return deleteExpiredTokens.run(before).changes;
+    });
+    this.#deleteExpired = (before) => deleteExpired.immediate(before);
   }
 
   async create(record: NewTokenRecord): Promise<TokenRecord> {
     const row = toRow(record);
-    this.#insert.run(row);
+    this.#create(row);
     return fromRow(row);
   }
 
@@ -182,18 +256,15 @@ export class SqliteTokenRepository implements TokenRepository {
   }
 
   async revokeFamily(familyId: string, now: Date): Promise<number> {
-    return this.#revokeFamily.run({ family_id: familyId, now: now.getTime() }).changes;
+    return this.#revokeFamily(familyId, now.getTime());
   }
 
   async revokeAllForUser(userId: string, now: Date, exceptFamilyId?: string): Promise<number> {
-    const params = { user_id: userId, now: now.getTime() };
-    return exceptFamilyId === undefined
-      ? this.#revokeUser.run(params).changes
-      : this.#revokeUserExcept.run({ ...params, except: exceptFamilyId }).changes;
+    return this.#revokeUser(userId, now.getTime(), exceptFamilyId ?? null);
   }
 
   async revokeAllForClient(clientId: string, now: Date): Promise<number> {
-    return this.#revokeClient.run({ client_id: clientId, now: now.getTime() }).changes;
+    return this.#revokeClient(clientId, now.getTime());
   }
 
   async listActiveForUser(userId: string, now: Date): Promise<TokenRecord[]> {
@@ -201,10 +272,10 @@ export class SqliteTokenRepository implements TokenRepository {
   }
 
   async deleteAllForUser(userId: string): Promise<number> {
-    return this.#deleteUser.run(userId).changes;
+    return this.#deleteUser(userId);
   }
 
   async deleteExpired(before: Date): Promise<number> {
-    return this.#deleteExpired.run(before.getTime()).changes;
+    return this.#deleteExpired(before.getTime());
   }
 }

@@ -26,7 +26,7 @@ import type { RequestContext, SecurityEvents } from '../events.js';
 import { storeCall } from '../storage/store-call.js';
 import type { ClientGrantType, ClientRecord, ClientRepository } from '../storage/types.js';
 import type { AccessTokenClaims } from '../token/access-token.js';
-import { clientFamilyId, type IssuedClientToken, isClientTokenRecord } from '../token/client-token.js';
+import { clientSubjectId, type IssuedClientToken, isClientTokenRecord } from '../token/client-token.js';
 import type { TokenService, VerifiedAccessToken } from '../token/token-service.js';
 import {
   checkRegistration,
@@ -218,12 +218,13 @@ export class ClientService {
   }
 
   /**
-   * Every token issued to the client: by `client_id` (its own tokens and users' sessions), plus
-   * its `client:<id>` family. A client id equal to the first-party one (only possible in data
-   * written before such ids were refused) revokes the family only, never first-party sessions.
+   * Every token issued to the client: its own tokens (all of the `client:<id>` subject, written
+   * before this call or concurrently with it) and, by `client_id`, users' sessions obtained through
+   * it. A client id equal to the first-party one (only possible in data written before such ids
+   * were refused) revokes the client's own tokens only, never first-party sessions.
    */
   async #revokeAll(clientId: string): Promise<number> {
-    const family = await this.#o.tokens.revokeFamily(clientFamilyId(clientId));
+    const family = await this.#o.tokens.revokeAllForUser(clientSubjectId(clientId));
     if (this.#o.tokens.isFirstPartyClient(clientId)) return family;
     return family + (await this.#o.tokens.revokeAllForClient(clientId));
   }

@@ -6,12 +6,7 @@
 import { RateLimitedError, StoreUnavailableError } from '../errors.js';
 import type { SecurityEvents } from '../events.js';
 import type { CounterStore } from '../storage/types.js';
-import {
-  msUntilAllowed,
-  type SlidingCount,
-  SlidingWindowCounter,
-  slidingEstimate,
-} from './sliding-window.js';
+import { fitsOneMore, msUntilAllowed, type SlidingCount, SlidingWindowCounter } from './sliding-window.js';
 
 /** One limit: at most `limit` hits in any `window` seconds (a sliding window, see {@link SlidingWindowCounter}). */
 export interface RateLimit {
@@ -59,17 +54,15 @@ export class RateLimiter {
 
   /**
    * Counts one hit, or throws {@link RateLimitedError} without counting it when it would go over
-   * the limit. Of concurrent hits that all see room, the ones the atomic increment puts over the
-   * limit are refused too (those are counted), so the limit holds under races.
+   * the limit. The check and the count are one atomic store step, so of concurrent hits no more
+   * are admitted than the limit allows, on every instance sharing the store.
    */
   async hit(bucket: string, key: string | null | undefined, limit: RateLimit): Promise<void> {
     if (!key) return;
     const now = this.#clock();
     const name = RateLimiter.#key(bucket, key);
-    const before = await RateLimiter.#call(() => this.#windows.read(name, limit.window, now));
-    if (slidingEstimate(before) + 1 > limit.limit) this.#refuse(bucket, before, limit, now);
-    const after = await RateLimiter.#call(() => this.#windows.add(name, limit.window, now, before.previous));
-    if (slidingEstimate(after) > limit.limit) this.#refuse(bucket, after, limit, now);
+    const after = await RateLimiter.#call(() => this.#windows.add(name, limit.window, now, limit.limit));
+    if (!after.counted) this.#refuse(bucket, after, limit, now);
   }
 
   /** Throws {@link RateLimitedError} when one more hit would go over the limit, without counting. */
@@ -79,7 +72,7 @@ export class RateLimiter {
     const count = await RateLimiter.#call(() =>
       this.#windows.read(RateLimiter.#key(bucket, key), limit.window, now),
     );
-    if (slidingEstimate(count) + 1 > limit.limit) this.#refuse(bucket, count, limit, now);
+    if (!fitsOneMore(count, limit.limit)) this.#refuse(bucket, count, limit, now);
   }
 
   /** Counts one hit without checking (e.g. a failure recorded after the fact). */

@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { slidingHitFits } from '../storage/counter-window.js';
 import type { CounterStore } from '../storage/types.js';
 
 /** The two counters of a key at one moment, and where that moment lies in its window. */
@@ -31,6 +32,11 @@ export function slidingEstimate(count: SlidingCount): number {
   return (count.previous * (count.windowMs - count.elapsedMs)) / count.windowMs + count.current;
 }
 
+/** Whether one more hit keeps the estimate within `limit` (integer arithmetic, see {@link slidingHitFits}). */
+export function fitsOneMore(count: SlidingCount, limit: number): boolean {
+  return slidingHitFits(count.previous, count.current, count.windowMs, count.elapsedMs, limit);
+}
+
 /**
  * Milliseconds from now until one more hit would keep the estimate within `limit`, assuming no
  * other hit in between; 0 when it already would. The wait may end inside the current window (the
@@ -38,7 +44,7 @@ export function slidingEstimate(count: SlidingCount): number {
  * it can be longer than the rest of the current window.
  */
 export function msUntilAllowed(count: SlidingCount, limit: number): number {
-  if (slidingEstimate(count) + 1 <= limit) return 0;
+  if (fitsOneMore(count, limit)) return 0;
   const { previous, current, windowMs, elapsedMs } = count;
   const room = limit - 1;
   // Integer arithmetic where it matters: floor(a × windowMs / b) is exact for the whole numbers here.
@@ -53,7 +59,8 @@ export function msUntilAllowed(count: SlidingCount, limit: number): number {
 
 /**
  * Sliding-window counts of keys in a {@link CounterStore}. Each key uses two store counters,
- * `<key>@<window index>`, each kept for two windows so it can serve as the previous window.
+ * `<key>@<window index>`, each kept for two windows so it can serve as the previous window; a hit
+ * is one {@link CounterStore.hitSliding} call (one round trip on a networked store).
  */
 export class SlidingWindowCounter {
   readonly #counters: CounterStore;
@@ -80,16 +87,18 @@ export class SlidingWindowCounter {
   }
 
   /**
-   * Counts one hit in the current window and returns both counters after it. Pass `previous` when
-   * it was just read for the same `now` (the previous window no longer changes), to save a read.
+   * Counts one hit in the current window and returns both counters after it. With `limit`, the
+   * hit is counted only when it fits (see {@link CounterStore.hitSliding}); `counted` says which.
    */
-  async add(key: string, windowSeconds: number, now: Date, previous?: number): Promise<SlidingCount> {
-    const { windowMs, index, elapsedMs } = SlidingWindowCounter.#frame(windowSeconds, now);
-    const [before, current] = await Promise.all([
-      previous === undefined ? this.#counters.get(`${key}@${index - 1}`, now) : { count: previous },
-      this.#counters.increment(`${key}@${index}`, (2 * windowMs) / 1000, now),
-    ]);
-    return { previous: before?.count ?? 0, current: current.count, windowMs, elapsedMs };
+  async add(
+    key: string,
+    windowSeconds: number,
+    now: Date,
+    limit?: number,
+  ): Promise<SlidingCount & { readonly counted: boolean }> {
+    const { windowMs, elapsedMs } = SlidingWindowCounter.#frame(windowSeconds, now);
+    const { previous, current, counted } = await this.#counters.hitSliding(key, windowMs, now, limit);
+    return { previous, current, windowMs, elapsedMs, counted };
   }
 
   /** Forgets the key: both the current and the previous window. */

@@ -124,9 +124,32 @@ export type RotateResult =
   /** The current token is unknown or revoked; nothing was written. */
   | { readonly status: 'inactive' };
 
-/** The token table. */
+/**
+ * The token table.
+ *
+ * **Revocation is recorded where no concurrent write can miss it.** Issuing a login writes a
+ * refresh row and then an access row; a rotation writes the successor and then an access row. A
+ * revocation that commits between two such writes must still end the tokens written after it, so
+ * revoking is not only marking existing rows:
+ *
+ * - `revokeFamily` marks the family itself revoked. A family is created with its first record; once
+ *   revoked it stays revoked, and every record of it, written before, during or after the
+ *   revocation, reads as inactive.
+ * - `revokeAllForUser` raises the user's generation. A family records the user's generation when it
+ *   starts; a family started under an older generation is ended, whatever is written to it later.
+ *   The family named by `exceptFamilyId` moves to the new generation (only if it was live).
+ * - `revokeAllForClient` marks every family of the client revoked.
+ *
+ * Every read (`findById`, `findByHash`, `rotate`'s compare, `listActiveForUser`) reports a record's
+ * **effective** state: `active` is `false` when the record was revoked itself or its family is no
+ * longer live. A SQL store answers this with one query (the token row joined with its family and
+ * the user's generation), so the guard still costs one store read per request.
+ */
 export interface TokenRepository {
-  /** Inserts a token record. */
+  /**
+   * Inserts a token record. The first record of a `familyId` starts the family, recording the
+   * user's current generation; later records join it (and are inactive if it has been revoked).
+   */
   create(record: NewTokenRecord): Promise<TokenRecord>;
   /** The record with this id, or `null`. This is on the hot path of every authenticated request. */
   findById(id: string): Promise<TokenRecord | null>;
@@ -140,24 +163,29 @@ export interface TokenRepository {
   rotate(currentId: string, next: NewTokenRecord, now: Date): Promise<RotateResult>;
   /** Marks one record inactive. Returns `true` when it was active before. */
   revoke(id: string, now: Date): Promise<boolean>;
-  /** Marks every record of the family inactive. Returns how many changed. */
+  /**
+   * Revokes the family for good (records written to it later are inactive too) and marks its
+   * records inactive. Returns how many records changed.
+   */
   revokeFamily(familyId: string, now: Date): Promise<number>;
   /**
-   * Marks every record of the user inactive, except those of `exceptFamilyId` when given.
-   * Returns how many changed.
+   * Ends every family the user has started so far (raises the user's generation), except
+   * `exceptFamilyId` when given and live, and marks their records inactive. Families started after
+   * this call are unaffected. Returns how many records changed.
    */
   revokeAllForUser(userId: string, now: Date, exceptFamilyId?: string): Promise<number>;
   /**
-   * Marks every record whose `clientId` equals `clientId` inactive, whoever it was issued to: the
-   * client's own tokens (client credentials) and every user's session obtained through it (device
-   * grant). Exact match only. Returns how many changed.
+   * Revokes every family whose first record had `clientId` and marks every record whose `clientId`
+   * equals `clientId` inactive, whoever it was issued to: users' sessions obtained through the
+   * client (device grant) and the client's own tokens. Exact match only. Returns how many records
+   * changed.
    */
   revokeAllForClient(clientId: string, now: Date): Promise<number>;
   /** Active, unexpired records of a user (for "where am I logged in" listings). */
   listActiveForUser(userId: string, now: Date): Promise<TokenRecord[]>;
-  /** Deletes every record of the user (account deletion). Returns how many. */
+  /** Deletes every record, family and generation of the user (account deletion). Returns how many records. */
   deleteAllForUser(userId: string): Promise<number>;
-  /** Deletes records that expired before `before`. Returns how many. */
+  /** Deletes records that expired before `before`, and families that ended before it. Returns how many records. */
   deleteExpired(before: Date): Promise<number>;
 }
 
@@ -228,6 +256,34 @@ export interface CounterStore {
   get(key: string, now: Date): Promise<CounterValue | null>;
   /** Forgets the key. */
   reset(key: string): Promise<void>;
+  /**
+   * One hit of a sliding window, in one atomic step (one round trip on a networked store): the
+   * rate limits and the lockout's failure count are built on it.
+   *
+   * Time is cut into windows of `windowMs` aligned to the epoch; the window of `now` has index
+   * `i = floor(now / windowMs)` and `elapsed = now − i × windowMs`. Its counter is the key
+   * `` `${key}@${i}` `` and the previous window's is `` `${key}@${i − 1}` `` (the keys `get` and
+   * `reset` see), each kept for two windows (`2 × windowMs`, as `increment` would keep it).
+   *
+   * Without `limit` the hit is always counted: `current` grows by 1. With `limit` it is counted
+   * only when the sliding estimate after it stays within the limit, in integers:
+   *
+   *     previous × (windowMs − elapsed) + (current + 1) × windowMs ≤ limit × windowMs
+   *
+   * decided atomically with the increment, so of any number of concurrent hits no more are
+   * counted than the limit allows. A refused hit changes nothing. See {@link slidingHitFits}.
+   */
+  hitSliding(key: string, windowMs: number, now: Date, limit?: number): Promise<SlidingHit>;
+}
+
+/** Outcome of {@link CounterStore.hitSliding}. */
+export interface SlidingHit {
+  /** The previous window's count. */
+  readonly previous: number;
+  /** The current window's count after the call (this hit included when it was counted). */
+  readonly current: number;
+  /** Whether this hit was counted (always, without a limit). */
+  readonly counted: boolean;
 }
 
 /** A user's TOTP factor. */

@@ -8,7 +8,7 @@ export {
 } from './access-token.js';
 export {
   CLIENT_FAMILY_PREFIX,
-  clientFamilyId,
+  clientSubjectId,
   type IssuedClientToken,
   isClientTokenRecord,
   tokenRecordSubject,

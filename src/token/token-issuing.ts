@@ -9,7 +9,7 @@ import type { RequestContext } from '../events.js';
 import { storeCall } from '../storage/store-call.js';
 import type { TokenRecord } from '../storage/types.js';
 import { signAccessToken } from './access-token.js';
-import { clientFamilyId, type IssuedClientToken } from './client-token.js';
+import { clientSubjectId, clientTokenFamilyId, type IssuedClientToken } from './client-token.js';
 import { hashOpaqueToken, newRefreshToken, randomId } from './opaque.js';
 import type { IssuedTokens, TokenServiceOptions, TokenSubject } from './token-service.js';
 
@@ -77,8 +77,8 @@ export async function issueClientToken(
 ): Promise<IssuedClientToken> {
   const now = o.clock();
   const expiresAt = addSeconds(now, o.accessTokenTtl);
-  const family = clientFamilyId(clientId);
-  const record = newTokenRecord(family, 'access', family, expiresAt, now, context, {
+  const family = clientTokenFamilyId(clientId, randomId());
+  const record = newTokenRecord(clientSubjectId(clientId), 'access', family, expiresAt, now, context, {
     tokenHash: null,
     expiresAt,
     scope: scope.length > 0 ? scope.join(' ') : null,

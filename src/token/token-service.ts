@@ -129,8 +129,9 @@ export class TokenService {
   /**
    * Issues an access token to a registered client (client credentials, RFC 6749 §4.4): `sub` and
    * `client_id` are the client id, no `role` claim, and no refresh token (§4.4.3). Its record
-   * joins the client's family (`client:<id>`, see `client-token.ts`), which is what marks it as a
-   * client's token on every verification and what `revokeFamily` revokes all at once.
+   * belongs to the client's subject `client:<id>` in a family of its own (see `client-token.ts`),
+   * which is what marks it as a client's token on every verification;
+   * `revokeAllForUser('client:<id>')` revokes all of them at once.
    */
   async issueClientToken(
     clientId: string,

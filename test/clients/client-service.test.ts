@@ -93,7 +93,7 @@ describe.each(STORES)('registered clients (%s)', (_name, createStore) => {
     expect(record).toMatchObject({
       kind: 'access',
       userId: `client:${client.id}`,
-      familyId: `client:${client.id}`,
+      familyId: expect.stringMatching(new RegExp(`^client:${client.id}:[A-Za-z0-9_-]{22,}$`)),
     });
     expect(isClientTokenRecord(record)).toBe(true);
     // Default scope: everything the client is allowed (RFC 6749 §3.3).

@@ -41,7 +41,10 @@ afterAll(() => {
 });
 
 describeStoreContract('SQLite store (:memory:)', () => createSqliteStore());
-describeStoreContract('SQLite store (temp file, WAL)', () => createSqliteStore({ filename: tempFile() }));
+describeStoreContract('SQLite store (temp file, WAL)', () => createSqliteStore({ filename: tempFile() }), {
+  // A second connection to the same file: the races of the token contract run across connections.
+  peer: (store) => createSqliteStore({ filename: (store as SqliteStore).db.name }),
+});
 describeStoreContract('SQLite store (bring your own database)', () => {
   const db = new Database(':memory:');
   const store = createSqliteStore({ database: db });
@@ -492,7 +495,26 @@ describe('SQLite store: files', () => {
     try {
       expect(migrateSqliteDatabase(v1, SQLITE_MIGRATIONS.slice(0, 1))).toBe(1);
       await new SqliteUserRepository(v1).create(user);
-      await new SqliteTokenRepository(v1).create(token);
+      // A row as a version-1 gatehouse wrote it (no family table yet): migration 8 gives it its family.
+      v1.prepare(
+        `INSERT INTO tokens (id, user_id, kind, family_id, token_hash, expires_at, family_expires_at, is_active,
+          ip_address, user_agent, scope, client_id, replaced_by, used_at, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, NULL, NULL, ?, ?)`,
+      ).run(
+        token.id,
+        token.userId,
+        token.kind,
+        token.familyId,
+        token.tokenHash,
+        token.expiresAt.getTime(),
+        token.familyExpiresAt.getTime(),
+        token.ipAddress,
+        token.userAgent,
+        token.scope,
+        token.clientId,
+        token.createdAt.getTime(),
+        token.updatedAt.getTime(),
+      );
       appliedV1 = v1.prepare('SELECT version, name, applied_at FROM gatehouse_migrations').all();
       expect(
         v1

@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { CounterStore } from '../types.js';
+import { defineSlidingHitTests } from './counters-sliding.js';
 import { addMs, CONTRACT_EPOCH } from './fixtures.js';
 import { type ContractFactory, useFreshSubject } from './lifecycle.js';
 
@@ -160,6 +161,8 @@ export function defineCounterStoreTests(store: () => CounterStore): void {
       expect(await store().get('b', now)).toMatchObject({ count: 60 });
     });
   });
+
+  defineSlidingHitTests(store);
 }
 
 /**

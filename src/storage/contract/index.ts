@@ -5,7 +5,7 @@
  * @module
  */
 import { describe } from 'vitest';
-import type { Store } from '../types.js';
+import type { Store, TokenRepository } from '../types.js';
 import { defineApiKeyRepositoryTests } from './api-keys.js';
 import { defineClientRepositoryTests } from './clients.js';
 import { defineCounterStoreTests } from './counters.js';
@@ -40,8 +40,31 @@ export {
   type RelationshipStoreFactory,
 } from './relationships.js';
 export { describeStateStoreContract } from './state.js';
+export type { TokenContractOptions, TokenPeerFactory } from './token-revocation.js';
+
 export { describeTokenRepositoryContract } from './tokens.js';
 export { describeUserRepositoryContract } from './users.js';
+
+/** Options of {@link describeStoreContract}. */
+export interface StoreContractOptions {
+  /**
+   * Opens a second store over the same database as `store` (another connection or pool), for the
+   * races between two instances; its `close()` is called after the test. See `TokenContractOptions`.
+   */
+  readonly peer?: (store: Store) => Store | Promise<Store>;
+}
+
+/** The peer store's token repository, closing the whole peer store when the suite closes it. */
+function peerTokens(peer: Store): TokenRepository {
+  const tokens = peer.tokens;
+  return new Proxy(tokens, {
+    get(target, property) {
+      if (property === 'close') return () => peer.close?.();
+      const value = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
 
 /**
  * Declares a vitest `describe(name)` block that runs the contract of every repository of a
@@ -53,11 +76,19 @@ export { describeUserRepositoryContract } from './users.js';
  * import { describeStoreContract } from 'gatehouse/testing';
  * describeStoreContract('my store', () => createMyStore({ url: process.env.TEST_DB }));
  */
-export function describeStoreContract(name: string, createStore: ContractFactory<Store>): void {
+export function describeStoreContract(
+  name: string,
+  createStore: ContractFactory<Store>,
+  options: StoreContractOptions = {},
+): void {
   describe(name, () => {
     const store = useFreshSubject(createStore);
+    const { peer } = options;
     describe('UserRepository', () => defineUserRepositoryTests(() => store().users));
-    describe('TokenRepository', () => defineTokenRepositoryTests(() => store().tokens));
+    describe('TokenRepository', () =>
+      defineTokenRepositoryTests(() => store().tokens, {
+        ...(peer ? { peer: async () => peerTokens(await peer(store())) } : {}),
+      }));
     describe('StateStore', () => defineStateStoreTests(() => store().state));
     describe('CounterStore', () => defineCounterStoreTests(() => store().counters));
     describe('MfaRepository', () => defineMfaRepositoryTests(() => store().mfa));

@@ -17,6 +17,7 @@ import {
   randomTokenId,
 } from './fixtures.js';
 import { byId, type ContractFactory, useFreshSubject } from './lifecycle.js';
+import { defineTokenRevocationTests, type TokenContractOptions } from './token-revocation.js';
 
 const MINUTE = 60_000;
 
@@ -32,7 +33,12 @@ async function expectRejects(promise: Promise<unknown>): Promise<void> {
  * Registers the token-repository tests in the current `describe`; `repo` returns the repository
  * of the running test. Used by {@link describeTokenRepositoryContract} and `describeStoreContract`.
  */
-export function defineTokenRepositoryTests(repo: () => TokenRepository): void {
+export function defineTokenRepositoryTests(
+  repo: () => TokenRepository,
+  options: TokenContractOptions = {},
+): void {
+  defineTokenRevocationTests(repo, options);
+
   describe('create and find', () => {
     it('create returns the stored record; findById and findByHash return it', async () => {
       const token = buildTokenRecord();
@@ -446,7 +452,8 @@ export function defineTokenRepositoryTests(repo: () => TokenRepository): void {
 /**
  * Declares a vitest `describe(name)` block that checks a {@link TokenRepository} against the
  * repository contract of `src/storage/types.ts`, including the compare-and-swap of `rotate` under
- * 20 concurrent calls. `createRepository` is called before every test and must return an empty
+ * 20 concurrent calls, and revocations interleaved with (and racing, from `options.peer`) the writes
+ * of a login or a rotation. `createRepository` is called before every test and must return an empty
  * repository; if the result has a `close()` method it is called after the test.
  *
  * @example
@@ -455,9 +462,10 @@ export function defineTokenRepositoryTests(repo: () => TokenRepository): void {
 export function describeTokenRepositoryContract(
   name: string,
   createRepository: ContractFactory<TokenRepository>,
+  options: TokenContractOptions = {},
 ): void {
   describe(name, () => {
     const repo = useFreshSubject(createRepository);
-    defineTokenRepositoryTests(repo);
+    defineTokenRepositoryTests(repo, options);
   });
 }

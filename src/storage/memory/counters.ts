@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { counterWindowMs } from '../counter-window.js';
-import type { CounterStore, CounterValue } from '../types.js';
+import { counterWindowMs, slidingFrame, slidingHitFits } from '../counter-window.js';
+import type { CounterStore, CounterValue, SlidingHit } from '../types.js';
 import { ExpiringMap } from './expiring-map.js';
 
 interface CounterEntry {
@@ -52,6 +52,20 @@ export class MemoryCounterStore implements CounterStore {
 
   async reset(key: string): Promise<void> {
     this.#entries.delete(key);
+  }
+
+  async hitSliding(key: string, windowMs: number, now: Date, limit?: number): Promise<SlidingHit> {
+    const { index, elapsedMs } = slidingFrame(windowMs, now, limit);
+    const at = now.getTime();
+    const previous = this.#entries.getLive(`${key}@${index - 1}`, at)?.count ?? 0;
+    const currentKey = `${key}@${index}`;
+    const entry = this.#entries.getLive(currentKey, at);
+    const current = entry?.count ?? 0;
+    if (limit !== undefined && !slidingHitFits(previous, current, windowMs, elapsedMs, limit)) {
+      return { previous, current, counted: false };
+    }
+    this.#entries.set(currentKey, { count: current + 1, expiresAt: entry?.expiresAt ?? at + 2 * windowMs });
+    return { previous, current: current + 1, counted: true };
   }
 
   /**
