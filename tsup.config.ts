@@ -4,11 +4,15 @@ import { defineConfig } from 'tsup';
 const entry = {
   index: 'src/index.ts',
   sqlite: 'adapters/sqlite/index.ts',
+  postgres: 'adapters/postgres/index.ts',
+  redis: 'adapters/redis/index.ts',
   express: 'adapters/express/index.ts',
   fastify: 'adapters/fastify/index.ts',
   hono: 'adapters/hono/index.ts',
   testing: 'src/testing.ts',
   openfga: 'src/openfga.ts',
+  // `npx gatehouse migrate`: ESM only (a bin needs one format).
+  cli: 'adapters/postgres/cli.ts',
 };
 
 const shared = {
@@ -21,7 +25,18 @@ const shared = {
   treeshake: true,
   dts: true,
   // Frameworks and drivers are optional peers: never bundle them.
-  external: ['better-sqlite3', 'vitest', 'express', 'fastify', 'hono', /^hono\//, /^@hono\//],
+  external: [
+    'better-sqlite3',
+    'pg',
+    'redis',
+    /^@redis\//,
+    'vitest',
+    'express',
+    'fastify',
+    'hono',
+    /^hono\//,
+    /^@hono\//,
+  ],
 };
 
 export default defineConfig([
@@ -30,8 +45,8 @@ export default defineConfig([
     ...shared,
     format: 'cjs',
     clean: false,
-    // gatehouse/testing is ESM-only: vitest cannot be require()d.
-    entry: Object.fromEntries(Object.entries(entry).filter(([name]) => name !== 'testing')),
+    // gatehouse/testing is ESM-only: vitest cannot be require()d. The CLI is ESM only too.
+    entry: Object.fromEntries(Object.entries(entry).filter(([name]) => name !== 'testing' && name !== 'cli')),
     // jose 6, oauth4webapi 3 and cel-js are ESM-only; Node 20 before 20.19 cannot require() them,
     // so the CJS build carries its own copy.
     noExternal: ['jose', 'oauth4webapi', '@marcbachmann/cel-js'],

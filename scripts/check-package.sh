@@ -31,6 +31,8 @@ SUBPATHS=(
   # subpath        probe                   formats   needs
   ".               createGatehouse         esm,cjs   -"
   "./sqlite        createSqliteStore       esm,cjs   better-sqlite3 @types/better-sqlite3"
+  "./postgres      createPostgresStore     esm,cjs   pg @types/pg"
+  "./redis         createRedisStore        esm,cjs   redis"
   "./testing       describeStoreContract   esm       vitest vite"
   "./express       gatehouseExpress        esm,cjs   express @types/express"
   "./fastify       gatehouseFastify        esm,cjs   fastify"
@@ -374,6 +376,11 @@ EOF
   ./node_modules/.bin/vitest run --root . contract/ || fail "the contract suites from $PKG_NAME/testing failed under vitest"
   contract_ran=" vitest contract suites ok;"
 fi
+
+# The bin: `npx gatehouse migrate` (ESM, needs no peer to print its help).
+log "runtime: the gatehouse bin"
+help="$(./node_modules/.bin/gatehouse migrate --help)" || fail "gatehouse migrate --help failed"
+[[ $help == *--dry-run* ]] || fail "gatehouse migrate --help does not describe --dry-run: $help"
 
 # ---------------------------------------------------------------------------------------------
 # 6. Types: tsc --noEmit against the published declarations, as ESM (.mts) and CJS (.cts).

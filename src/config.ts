@@ -16,6 +16,7 @@ import type { Roles } from './policy/roles.js';
 import { resourceServerConfigSchema } from './resource-server/config.js';
 import type { Store } from './storage/types.js';
 import { JWS_ALGORITHMS, type KeyConfig } from './token/keys.js';
+import { recordCacheConfigSchema } from './token/record-cache.js';
 
 const seconds = (def: number) => z.number().int().positive().default(def);
 
@@ -79,6 +80,12 @@ const tokensSchema = z
      * cryptographically (its time claims and revocation are still checked every time). 0 = off.
      */
     verifiedCacheSize: z.number().int().min(0).max(1_000_000).default(10_000),
+    /**
+     * Opt-in per-process cache of token records, for networked stores: a guarded request then
+     * skips the store read for a token read less than `maxAge` seconds ago; invalidations travel
+     * on `channel`. Off by default: every request reads the store (exact revocation).
+     */
+    recordCache: recordCacheConfigSchema.optional(),
     /** Tokens longer than this are refused before decoding. Default 8 KiB. */
     maxTokenBytes: z.number().int().min(512).max(65536).default(8192),
   })
@@ -162,6 +169,12 @@ const rateLimitsSchema = z
     deviceAuthorizePerIp: limit(30, 15 * 60),
     /** Starts of a login with an identity provider (`GET /oauth/<provider>/login`) per client IP. */
     oauthStartPerIp: limit(30, 5 * 60),
+    /**
+     * When the counter store cannot be reached (e.g. Redis is down): `false` (default) refuses the
+     * request with 503; `true` lets it through uncounted and emits `rate.unchecked`. Applies to these
+     * rate limits only: the account lockout and every other check still fail closed.
+     */
+    failOpen: z.boolean().default(false),
   })
   .strict();
 

@@ -91,6 +91,8 @@ export interface SecurityEventMap {
   };
   'account.unlocked': { readonly userId: string; readonly reason: 'admin' | 'password_reset' };
   'rate.limited': { readonly bucket: string; readonly retryAfter: number };
+  /** A rate limit let a request through uncounted: its counter store failed and `rateLimits.failOpen` is on. */
+  'rate.unchecked': { readonly bucket: string };
   'account.deleted': { readonly userId: string };
   'email.verification_sent': { readonly userId: string };
   'email.verified': { readonly userId: string };

@@ -20,8 +20,10 @@ import { MfaService } from './mfa/mfa-service.js';
 import { OAuthService } from './oauth/oauth-service.js';
 import { PasswordService } from './password/index.js';
 import { ExternalTokenVerifier } from './resource-server/external-token.js';
+import { withInvalidation } from './storage/invalidating-store.js';
 import type { Store } from './storage/types.js';
 import { loadKeySet } from './token/keys.js';
+import { TokenRecordCache } from './token/record-cache.js';
 import { TokenService } from './token/token-service.js';
 
 /** Everything `createGatehouse` wires together. */
@@ -52,8 +54,16 @@ export interface Gatehouse {
   readonly device: DeviceService;
   /** Login with identity providers, linked identities, kept provider tokens (`config.oauth`). */
   readonly oauth: OAuthService;
-  /** The store passed in the configuration. */
+  /**
+   * The store passed in the configuration; with `tokens.recordCache`, wrapped so that its
+   * revocations and user changes also invalidate the caches of every instance.
+   */
   readonly store: Store;
+  /**
+   * Ends what this instance holds open: the record cache's subscription. The store is yours to
+   * close. Idempotent.
+   */
+  close(): Promise<void>;
   /** The validated configuration with defaults applied. */
   readonly config: ResolvedConfig;
   /** The current time by the clock every service uses (the configured one, or the system clock). */
@@ -106,6 +116,10 @@ export function createGatehouse(input: GatehouseConfig): Gatehouse {
   if (Array.isArray(keys)) throw new ConfigError(keys);
   const clock = config.clock ?? (() => new Date());
   const events = new SecurityEvents(config.onListenerError);
+  const recordCache = config.tokens.recordCache && new TokenRecordCache(config.tokens.recordCache);
+  const store = recordCache
+    ? withInvalidation(config.store, (message) => recordCache.publish(message))
+    : config.store;
   const { argon2, pepper, minLength, ...policy } = config.password;
   const passwords = new PasswordService({
     argon2,
@@ -116,7 +130,9 @@ export function createGatehouse(input: GatehouseConfig): Gatehouse {
   void passwords.dummyVerify('');
   const tokens = new TokenService({
     keys,
-    repository: config.store.tokens,
+    repository: store.tokens,
+    users: store.users,
+    recordCache,
     issuer: config.issuer,
     audience: config.audience,
     clientId: config.clientId,
@@ -132,10 +148,10 @@ export function createGatehouse(input: GatehouseConfig): Gatehouse {
     clock,
     events,
   });
-  const lockout = new LockoutService(config.store, config.lockout, clock, events);
-  const limiter = new RateLimiter(config.store.counters, clock, events);
+  const lockout = new LockoutService(store, config.lockout, clock, events);
+  const limiter = new RateLimiter(store.counters, clock, events, { failOpen: config.rateLimits.failOpen });
   const account = new AccountService({
-    store: config.store,
+    store,
     passwords,
     tokens,
     lockout,
@@ -145,7 +161,7 @@ export function createGatehouse(input: GatehouseConfig): Gatehouse {
     config,
   });
   const mfa = new MfaService({
-    store: config.store,
+    store,
     passwords,
     tokens,
     lockout,
@@ -156,7 +172,7 @@ export function createGatehouse(input: GatehouseConfig): Gatehouse {
     config,
   });
   const clients = new ClientService({
-    clients: config.store.clients,
+    clients: store.clients,
     tokens,
     events,
     clock,
@@ -165,8 +181,8 @@ export function createGatehouse(input: GatehouseConfig): Gatehouse {
     role: config.clients.role,
   });
   const device = new DeviceService({
-    state: config.store.state,
-    users: config.store.users,
+    state: store.state,
+    users: store.users,
     clients,
     tokens,
     events,
@@ -182,7 +198,7 @@ export function createGatehouse(input: GatehouseConfig): Gatehouse {
     lockout,
     limiter,
     rateLimits: config.rateLimits,
-    users: config.store.users,
+    users: store.users,
     passwords,
     tokens,
     events,
@@ -205,7 +221,7 @@ export function createGatehouse(input: GatehouseConfig): Gatehouse {
     });
   }
   const apiKeys = new ApiKeyService({
-    store: config.store,
+    store,
     limiter,
     loginFailuresPerIp: config.rateLimits.loginFailuresPerIp,
     events,
@@ -218,7 +234,7 @@ export function createGatehouse(input: GatehouseConfig): Gatehouse {
     clock,
   });
   const oauth = new OAuthService({
-    store: config.store,
+    store,
     tokens,
     reauthenticate: (user, password, context) => account.reauthenticate(user, password, context),
     mfa,
@@ -242,8 +258,11 @@ export function createGatehouse(input: GatehouseConfig): Gatehouse {
     lockout,
     limiter,
     events,
-    store: config.store,
+    store,
     config,
     now: clock,
+    close: async () => {
+      await recordCache?.close();
+    },
   };
 }

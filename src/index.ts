@@ -40,6 +40,7 @@ export * from './oauth/index.js';
 export * from './password/index.js';
 export * from './policy/index.js';
 export * from './resource-server/index.js';
+export type { Invalidation, InvalidationChannel, InvalidationKind } from './storage/invalidation.js';
 export {
   createMemoryStore,
   MemoryAccountRepository,

@@ -131,23 +131,32 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = Object.freeze([
       );
 
       -- object_type:object_id#relation@subject_type:subject_id[#subject_relation]; the subject
-      -- relation is '' for a plain subject so that it can be part of the primary key, which also
-      -- serves checks and object listings.
+      -- relation is '' for a plain subject so that it can be part of the primary key, which
+      -- serves the check reads (one tuple; every tuple of one object#relation) and object
+      -- listings. The subject index holds the whole key too, subject first: it serves reverse
+      -- lookups (the tuples naming user:anne, or team:eng#member), and a one-tuple read is exact
+      -- through either index. The partial index holds the userset tuples apart, so reading the
+      -- usersets of a folder shared with thousands of users reads the usersets only. Names and
+      -- ids are matched exactly and never sorted for people, so they compare bytewise
+      -- (COLLATE "C"): the same order and cost whatever the database's locale.
       CREATE TABLE ${s}.relationships (
-        object_type       text        NOT NULL,
-        object_id         text        NOT NULL,
-        relation          text        NOT NULL,
-        subject_type      text        NOT NULL,
-        subject_id        text        NOT NULL,
-        subject_relation  text        NOT NULL DEFAULT '',
-        condition_name    text,
+        object_type       text COLLATE "C" NOT NULL,
+        object_id         text COLLATE "C" NOT NULL,
+        relation          text COLLATE "C" NOT NULL,
+        subject_type      text COLLATE "C" NOT NULL,
+        subject_id        text COLLATE "C" NOT NULL,
+        subject_relation  text COLLATE "C" NOT NULL DEFAULT '',
+        condition_name    text COLLATE "C",
         condition_context jsonb,
         created_at        timestamptz NOT NULL,
         PRIMARY KEY (object_type, object_id, relation, subject_type, subject_id, subject_relation),
-        CHECK (condition_context IS NULL OR condition_name IS NOT NULL)
+        CHECK (condition_context IS NULL OR condition_name IS NOT NULL),
+        CHECK (condition_context IS NULL OR jsonb_typeof(condition_context) = 'object')
       );
-      CREATE INDEX relationships_subject_idx
-        ON ${s}.relationships (subject_type, subject_id, subject_relation, relation);
+      CREATE INDEX relationships_subject_idx ON ${s}.relationships
+        (subject_type, subject_id, subject_relation, relation, object_type, object_id);
+      CREATE INDEX relationships_usersets_idx ON ${s}.relationships (object_type, object_id, relation)
+        WHERE subject_relation <> '';
       CREATE INDEX relationships_object_type_relation_idx ON ${s}.relationships (object_type, relation);
 
       CREATE TABLE ${s}.api_keys (
@@ -314,7 +323,9 @@ export async function pendingPostgresMigrations(
   const migrations = options.migrations ?? POSTGRES_MIGRATIONS;
   assertWellFormed(migrations);
   const from = await currentVersion(db, schema);
-  const parts = [`CREATE SCHEMA IF NOT EXISTS ${s};`, `${createMigrationsTable(s)};`];
+  // The same lock as migratePostgres: running this output while an instance migrates is safe too.
+  const lock = `SELECT pg_advisory_xact_lock(hashtextextended('${lockKey(schema)}', 0));`;
+  const parts = [lock, `CREATE SCHEMA IF NOT EXISTS ${s};`, `${createMigrationsTable(s)};`];
   for (const migration of migrations.slice(from)) {
     parts.push(`-- migration ${migration.version}: ${migration.name}`, migration.sql(s).trim());
     parts.push(

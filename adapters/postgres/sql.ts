@@ -6,7 +6,7 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import type { QueryConfig, QueryResult, QueryResultRow } from 'pg';
+import type { Pool, QueryConfig, QueryResult, QueryResultRow } from 'pg';
 
 /**
  * Anything that runs a query: a `pg.Pool` (the usual case: each query borrows a connection), a
@@ -78,4 +78,44 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** True when `id` is a canonical UUID; any other string can match no `uuid` column. */
 export function isUuid(id: string): boolean {
   return UUID.test(id);
+}
+
+/**
+ * A `pg.Pool`, or anything with its `query()` and `connect()`. The repositories whose operations
+ * take several statements ({@link PostgresApiKeyRepository}, `PostgresMfaRepository`) need one:
+ * they run those statements in a transaction on one connection borrowed from the pool. A single
+ * `pg.Client` will not do, since its `BEGIN`/`COMMIT` would interleave with other calls.
+ */
+export type PostgresPool = Queryable & Pick<Pool, 'connect'>;
+
+const ADVISORY_LOCK = named('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))');
+
+/**
+ * Runs `work` in a transaction on one connection of `pool`, holding a transaction-level advisory
+ * lock on `key` (any text; it is hashed to PostgreSQL's 64-bit lock space) from before the first
+ * statement of `work` until the commit. Callers with the same key run one after the other, and
+ * each statement of `work` sees everything the previous holders committed. Any error rolls back
+ * and is rethrown; a connection whose rollback fails is discarded rather than returned to the pool.
+ */
+export async function withAdvisoryLock<T>(
+  pool: PostgresPool,
+  key: string,
+  work: (client: Queryable) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    await run(client, ADVISORY_LOCK, [key]);
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+      broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+    });
+    throw error;
+  } finally {
+    client.release(broken);
+  }
 }

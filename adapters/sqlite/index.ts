@@ -106,9 +106,10 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteStore
   const db = options.database ?? openDatabase(options.filename ?? ':memory:');
   try {
     migrateSqliteDatabase(db);
+    const users = new SqliteUserRepository(db);
     return {
-      users: new SqliteUserRepository(db),
-      tokens: new SqliteTokenRepository(db),
+      users,
+      tokens: new SqliteTokenRepository(db, { users }),
       state: new SqliteStateStore(db),
       counters: new SqliteCounterStore(db),
       mfa: new SqliteMfaRepository(db),

@@ -10,7 +10,15 @@
  * @module
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import type { NewTokenRecord, RotateResult, TokenRecord, TokenRepository } from '../../src/storage/types.js';
+import type {
+  NewTokenRecord,
+  RotateResult,
+  TokenRecord,
+  TokenRepository,
+  TokenWithUser,
+  UserRepository,
+} from '../../src/storage/types.js';
+import { USER_COLUMNS, type UserRow, userFromRow } from './users.js';
 
 /** A row of the `tokens` table as better-sqlite3 returns it. */
 interface TokenRow {
@@ -99,6 +107,8 @@ const FAMILY_LIVE = `EXISTS (SELECT 1 FROM token_families f LEFT JOIN token_subj
  * it does not need the `users` table, so it can sit next to a user repository kept elsewhere.
  */
 export class SqliteTokenRepository implements TokenRepository {
+  readonly #users: UserRepository | undefined;
+  readonly #byIdWithUser: BetterSqlite3.Statement<[string], TokenRow & Record<string, unknown>>;
   readonly #byId: BetterSqlite3.Statement<[string], TokenRow>;
   readonly #byHash: BetterSqlite3.Statement<[string], TokenRow>;
   readonly #listActive: BetterSqlite3.Statement<[{ user_id: string; now: number }], TokenRow>;
@@ -111,8 +121,12 @@ export class SqliteTokenRepository implements TokenRepository {
   readonly #deleteUser: (userId: string) => number;
   readonly #deleteExpired: (before: number) => number;
 
-  /** Prepares every statement once against `db`, which must already hold the gatehouse schema. */
-  constructor(db: BetterSqlite3.Database) {
+  /**
+   * Prepares every statement once against `db`, which must already hold the gatehouse schema.
+   * `options.users` is the user repository of the same database, which `findByIdWithUser` joins.
+   */
+  constructor(db: BetterSqlite3.Database, options: { users?: UserRepository } = {}) {
+    this.#users = options.users;
     const insertToken = db.prepare<[TokenRow]>(
       `INSERT INTO tokens (${TOKEN_COLUMNS}) VALUES (@id, @user_id, @kind, @family_id, @token_hash, @expires_at,
         @family_expires_at, @is_active, @ip_address, @user_agent, @scope, @client_id, @replaced_by, @used_at,
@@ -128,6 +142,14 @@ export class SqliteTokenRepository implements TokenRepository {
     );
     this.#byId = db
       .prepare<[string], TokenRow>(`SELECT ${READ_COLUMNS} FROM ${READ_FROM} WHERE t.id = ?`)
+      .safeIntegers(false);
+    const userRead = USER_COLUMNS.split(', ')
+      .map((c) => `u.${c} AS u_${c}`)
+      .join(', ');
+    this.#byIdWithUser = db
+      .prepare<[string], TokenRow & Record<string, unknown>>(
+        `SELECT ${READ_COLUMNS}, ${userRead} FROM ${READ_FROM} LEFT JOIN users u ON u.id = t.user_id WHERE t.id = ?`,
+      )
       .safeIntegers(false);
     this.#byHash = db
       .prepare<[string], TokenRow>(`SELECT ${READ_COLUMNS} FROM ${READ_FROM} WHERE t.token_hash = ?`)
@@ -240,6 +262,20 @@ export class SqliteTokenRepository implements TokenRepository {
   async findById(id: string): Promise<TokenRecord | null> {
     const row = this.#byId.get(id);
     return row ? fromRow(row) : null;
+  }
+
+  /** The record and its user in one statement, when `users` is this database's user repository. */
+  async findByIdWithUser(id: string, users: UserRepository): Promise<TokenWithUser | null | undefined> {
+    if (this.#users === undefined || users !== this.#users) return undefined;
+    const row = this.#byIdWithUser.get(id);
+    if (!row) return null;
+    const user =
+      row.u_id === null
+        ? null
+        : userFromRow(
+            Object.fromEntries(USER_COLUMNS.split(', ').map((c) => [c, row[`u_${c}`]])) as unknown as UserRow,
+          );
+    return { record: fromRow(row), user };
   }
 
   async findByHash(hash: string): Promise<TokenRecord | null> {

@@ -10,7 +10,7 @@ import { AlreadyRegisteredError } from '../../src/errors.js';
 import type { NewUser, UserPatch, UserRecord, UserRepository } from '../../src/storage/types.js';
 
 /** A row of the `users` table as better-sqlite3 returns it. */
-interface UserRow {
+export interface UserRow {
   id: string;
   email: string;
   username: string | null;
@@ -46,7 +46,8 @@ interface UpdateParams {
   password_change_required: number | null;
 }
 
-const USER_COLUMNS =
+/** The columns of `users`, in the order of {@link UserRow}. */
+export const USER_COLUMNS =
   'id, email, username, password_hash, role, is_active, email_verified_at, password_change_required, created_at, updated_at';
 
 /**
@@ -83,7 +84,8 @@ function toRow(user: UserRecord): UserParams {
   };
 }
 
-function fromRow(row: UserRow): UserRecord {
+/** A user record from its row. */
+export function userFromRow(row: UserRow): UserRecord {
   return {
     id: row.id,
     email: row.email,
@@ -193,22 +195,22 @@ export class SqliteUserRepository implements UserRepository {
       if (isSqliteUniqueViolation(error)) throw new AlreadyRegisteredError();
       throw error;
     }
-    return fromRow(row);
+    return userFromRow(row);
   }
 
   async findById(id: string): Promise<UserRecord | null> {
     const row = this.#byId.get(id);
-    return row ? fromRow(row) : null;
+    return row ? userFromRow(row) : null;
   }
 
   async findByEmail(email: string): Promise<UserRecord | null> {
     const row = this.#byEmail.get(email);
-    return row ? fromRow(row) : null;
+    return row ? userFromRow(row) : null;
   }
 
   async findByUsername(username: string): Promise<UserRecord | null> {
     const row = this.#byUsername.get(username);
-    return row ? fromRow(row) : null;
+    return row ? userFromRow(row) : null;
   }
 
   async update(id: string, patch: UserPatch, updatedAt: Date): Promise<UserRecord | null> {
@@ -219,7 +221,7 @@ export class SqliteUserRepository implements UserRepository {
       if (isSqliteUniqueViolation(error)) throw new AlreadyRegisteredError();
       throw error;
     }
-    return row ? fromRow(row) : null;
+    return row ? userFromRow(row) : null;
   }
 
   async delete(id: string): Promise<boolean> {

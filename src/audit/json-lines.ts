@@ -19,6 +19,7 @@ const WARNING_EVENTS = new Set<SecurityEvent['type']>([
   'account.locked',
   'refresh.reused',
   'rate.limited',
+  'rate.unchecked',
   'account.disabled',
   'mfa.failed',
   'mfa.suspicious',

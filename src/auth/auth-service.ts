@@ -326,9 +326,11 @@ export class AuthService {
   async #userOf({
     claims,
     record,
+    user: read,
   }: VerifiedAccessToken): Promise<AuthenticatedUser & { readonly kind: 'user' }> {
     if (isClientTokenRecord(record)) throw new TokenRevokedError();
-    const user = await storeCall(() => this.#o.users.findById(claims.sub));
+    // Read with the record (one query, or the record cache) when the token service has the users.
+    const user = read !== undefined ? read : await storeCall(() => this.#o.users.findById(claims.sub));
     if (!user) throw new TokenRevokedError();
     if (!user.isActive) throw new AccountDisabledError();
     return { kind: 'user', user: toPublicUser(user), claims, familyId: record.familyId };

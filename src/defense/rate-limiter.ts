@@ -21,17 +21,31 @@ export interface RateLimit {
  * window boundary is not admitted twice. A refused hit is not counted, so a client that waits
  * `Retry-After` seconds gets through; `Retry-After` is the exact wait for that (it may exceed the
  * window after a burst). A missing key (e.g. no client IP known) is not limited by that key.
- * Store failures fail closed ({@link StoreUnavailableError}).
+ * Store failures fail closed ({@link StoreUnavailableError}, 503) unless `failOpen` is set: then a
+ * hit whose counter store fails is let through uncounted and reported as `rate.unchecked`.
  */
 export class RateLimiter {
   readonly #windows: SlidingWindowCounter;
   readonly #clock: () => Date;
   readonly #events: SecurityEvents | undefined;
 
-  constructor(counters: CounterStore, clock: () => Date, events?: SecurityEvents) {
+  readonly #failOpen: boolean;
+
+  /**
+   * `options.failOpen`: let requests through when the counter store fails (default `false`: refuse
+   * them with 503). Only the rate limits: the account lockout and every other store read of
+   * gatehouse fail closed whatever this says.
+   */
+  constructor(
+    counters: CounterStore,
+    clock: () => Date,
+    events?: SecurityEvents,
+    options: { readonly failOpen?: boolean } = {},
+  ) {
     this.#windows = new SlidingWindowCounter(counters);
     this.#clock = clock;
     this.#events = events;
+    this.#failOpen = options.failOpen ?? false;
   }
 
   #refuse(bucket: string, count: SlidingCount, limit: RateLimit, now: Date): never {
@@ -44,11 +58,14 @@ export class RateLimiter {
     return `rl:${bucket}:${key}`;
   }
 
-  static async #call<T>(operation: () => Promise<T>): Promise<T> {
+  /** Runs a counter operation; a failure becomes 503, or with `failOpen` `undefined` (let through). */
+  async #call<T>(bucket: string, operation: () => Promise<T>): Promise<T | undefined> {
     try {
       return await operation();
     } catch (error) {
-      throw new StoreUnavailableError({ cause: error });
+      if (!this.#failOpen) throw new StoreUnavailableError({ cause: error });
+      this.#events?.emit('rate.unchecked', undefined, this.#clock(), { bucket });
+      return undefined;
     }
   }
 
@@ -61,30 +78,30 @@ export class RateLimiter {
     if (!key) return;
     const now = this.#clock();
     const name = RateLimiter.#key(bucket, key);
-    const after = await RateLimiter.#call(() => this.#windows.add(name, limit.window, now, limit.limit));
-    if (!after.counted) this.#refuse(bucket, after, limit, now);
+    const after = await this.#call(bucket, () => this.#windows.add(name, limit.window, now, limit.limit));
+    if (after !== undefined && !after.counted) this.#refuse(bucket, after, limit, now);
   }
 
   /** Throws {@link RateLimitedError} when one more hit would go over the limit, without counting. */
   async check(bucket: string, key: string | null | undefined, limit: RateLimit): Promise<void> {
     if (!key) return;
     const now = this.#clock();
-    const count = await RateLimiter.#call(() =>
+    const count = await this.#call(bucket, () =>
       this.#windows.read(RateLimiter.#key(bucket, key), limit.window, now),
     );
-    if (!fitsOneMore(count, limit.limit)) this.#refuse(bucket, count, limit, now);
+    if (count !== undefined && !fitsOneMore(count, limit.limit)) this.#refuse(bucket, count, limit, now);
   }
 
   /** Counts one hit without checking (e.g. a failure recorded after the fact). */
   async record(bucket: string, key: string | null | undefined, limit: RateLimit): Promise<void> {
     if (!key) return;
     const now = this.#clock();
-    await RateLimiter.#call(() => this.#windows.add(RateLimiter.#key(bucket, key), limit.window, now));
+    await this.#call(bucket, () => this.#windows.add(RateLimiter.#key(bucket, key), limit.window, now));
   }
 
   /** Forgets a key's count. */
   async reset(bucket: string, key: string, limit: RateLimit): Promise<void> {
     const now = this.#clock();
-    await RateLimiter.#call(() => this.#windows.reset(RateLimiter.#key(bucket, key), limit.window, now));
+    await this.#call(bucket, () => this.#windows.reset(RateLimiter.#key(bucket, key), limit.window, now));
   }
 }

@@ -69,12 +69,65 @@ export interface RelationshipStore {
   /** Every tuple of `object#relation` (e.g. the parents of a folder for `viewer from parent`). */
   readRelation(object: ObjectRef, relation: string): Promise<RelationshipTuple[]>;
   /**
+   * Optional: several reads answered at once (one query for a database store). `result[i]` is the
+   * answer to `reads[i]`, exactly what the individual read gives (see {@link TupleRead} and
+   * {@link readEach}); it rejects as a whole when the reads cannot be answered. When present, the
+   * evaluator over an asynchronous store fetches each round of a check with one call, and the
+   * reverse queries fetch the reads of a whole breadth-first level with one call, instead of one
+   * read per tuple (a round trip each).
+   */
+  readBatch?(reads: readonly TupleRead[]): Promise<RelationshipTuple[][]>;
+  /**
    * Optional synchronous versions of the three check reads, for stores that answer without I/O
    * (the memory store; an embedded database with a synchronous driver). When present, `check`
    * walks the relation graph without one `await` per step. They must answer exactly like the
    * async reads.
    */
   readonly sync?: SyncTupleReader;
+}
+
+/**
+ * One read of {@link RelationshipStore.readBatch}, answered as a list of tuples:
+ * - `tuple`: `readTuple(object, relation, subject)`, as a list of zero or one tuple;
+ * - `usersets`: `readUsersets(object, relation)`;
+ * - `relation`: `readRelation(object, relation)`;
+ * - `subject`: `read({ subject })`, the tuples whose subject is exactly `subject` (without a
+ *   `relation`, the plain subject only), as the reverse queries ask.
+ */
+export type TupleRead =
+  | {
+      readonly kind: 'tuple';
+      readonly object: ObjectRef;
+      readonly relation: string;
+      readonly subject: SubjectRef;
+    }
+  | { readonly kind: 'usersets' | 'relation'; readonly object: ObjectRef; readonly relation: string }
+  | { readonly kind: 'subject'; readonly subject: SubjectRef };
+
+/**
+ * Answers `reads` with the store's individual reads: what {@link RelationshipStore.readBatch} must
+ * give, for a store without it (and to test one that has it).
+ */
+export async function readEach(
+  store: RelationshipStore,
+  reads: readonly TupleRead[],
+): Promise<RelationshipTuple[][]> {
+  return Promise.all(
+    reads.map(async (read): Promise<RelationshipTuple[]> => {
+      switch (read.kind) {
+        case 'tuple': {
+          const tuple = await store.readTuple(read.object, read.relation, read.subject);
+          return tuple ? [tuple] : [];
+        }
+        case 'usersets':
+          return store.readUsersets(read.object, read.relation);
+        case 'relation':
+          return store.readRelation(read.object, read.relation);
+        default:
+          return store.read({ subject: read.subject });
+      }
+    }),
+  );
 }
 
 /**

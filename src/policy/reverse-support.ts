@@ -1,7 +1,8 @@
 /**
  * The parts both reverse queries share: store reads with a budget (merging contextual tuples),
- * request validation, the completeness flag, and the confirmation of candidates by `check`,
- * one page at a time.
+ * gathered per breadth-first level into one {@link ReadRound} (one `readBatch`, so one query on a
+ * database store, per level), request validation, the completeness flag, and the confirmation of
+ * candidates by `check`, one page at a time.
  *
  * @module
  */
@@ -10,11 +11,11 @@ import type { CheckResult, Entity } from './evaluator.js';
 import { isSafeName } from './model.js';
 import {
   MAX_ID_LENGTH,
-  type ObjectRef,
   type RelationshipStore,
   type RelationshipTuple,
-  type TupleFilter,
+  readEach,
   TupleIndex,
+  type TupleRead,
   tupleModelError,
 } from './relationship-store.js';
 import {
@@ -64,18 +65,55 @@ export class Reader {
     return true;
   }
 
-  /** Tuples whose subject is exactly `filter.subject` (indexed by subject), or `undefined` when out of budget. */
-  async bySubject(filter: TupleFilter): Promise<RelationshipTuple[] | undefined> {
-    if (!this.spend()) return undefined;
-    const stored = await this.store.read(filter);
-    return this.contextual ? [...this.contextual.read(filter), ...stored] : stored;
+  /**
+   * Answers reads already taken from the budget (see {@link ReadRound}): one `readBatch` when the
+   * store has it, else the individual reads; the contextual tuples come first in each answer.
+   */
+  async fetch(reads: readonly TupleRead[]): Promise<RelationshipTuple[][]> {
+    if (reads.length === 0) return [];
+    const stored = this.store.readBatch
+      ? await this.store.readBatch(reads)
+      : await readEach(this.store, reads);
+    if (!Array.isArray(stored) || stored.length !== reads.length) {
+      throw new TypeError('readBatch must answer every read');
+    }
+    const { contextual } = this;
+    if (!contextual) return stored;
+    return reads.map((read, i) => {
+      const extra =
+        read.kind === 'subject'
+          ? contextual.read({ subject: read.subject })
+          : contextual.relationOf(read.object, read.relation);
+      return [...extra, ...stored[i]!];
+    });
+  }
+}
+
+/**
+ * The store reads of one breadth-first level of a reverse query. The level plans its reads in the
+ * order a node-by-node walk would make them, each taken from the budget as it is planned, then
+ * fetches them together. A read planned after the budget ran out answers `undefined`, as it would
+ * have node by node, so the answer is the same as reading one node at a time, budget included.
+ */
+export class ReadRound {
+  private readonly reads: TupleRead[] = [];
+  private answers: RelationshipTuple[][] = [];
+  constructor(private readonly reader: Reader) {}
+
+  /** Takes `read` from the budget: its slot for {@link answer}, or `-1` when none is left. */
+  plan(read: TupleRead): number {
+    if (!this.reader.spend()) return -1;
+    return this.reads.push(read) - 1;
   }
 
-  /** Tuples of `object#relation` (indexed by object), or `undefined` when out of budget. */
-  async byObject(object: ObjectRef, relation: string): Promise<RelationshipTuple[] | undefined> {
-    if (!this.spend()) return undefined;
-    const stored = await this.store.readRelation(object, relation);
-    return this.contextual ? [...this.contextual.relationOf(object, relation), ...stored] : stored;
+  /** Fetches every planned read at once. */
+  async fetch(): Promise<void> {
+    this.answers = await this.reader.fetch(this.reads);
+  }
+
+  /** The tuples read for `slot` (contextual ones first), or `undefined` for `-1` (out of budget). */
+  answer(slot: number): RelationshipTuple[] | undefined {
+    return slot < 0 ? undefined : this.answers[slot];
   }
 }
 
@@ -140,9 +178,18 @@ export interface Page {
   readonly next: string | undefined;
 }
 
+/** Most candidate checks {@link confirm} runs at once on an asynchronous store. */
+const CONCURRENT_CHECKS = 128;
+
 /**
  * Checks the candidates after `after` in id order until `pageSize` are allowed and one more
  * allowed one shows that another page exists (or the candidates or the budget run out).
+ *
+ * With `concurrent` (an asynchronous store), the next candidates are checked at once, never more
+ * than could still be needed (allowed ones missing for the page, plus one): every one of them is
+ * a candidate the one-by-one order checks too, so the page, the budget spent and the cursor are
+ * the same, while a store that merges concurrent reads (`readBatch` on PostgreSQL) answers each
+ * round of all these checks with one query.
  */
 export async function confirm(
   reader: Reader,
@@ -151,29 +198,40 @@ export async function confirm(
   after: string | undefined,
   pageSize: number,
   check: (id: string) => CheckResult | 'allowed' | Promise<CheckResult | 'allowed'>,
+  concurrent = false,
 ): Promise<Page> {
   const ordered = candidates.filter((id) => after === undefined || id > after).sort(byId);
   const allowed: string[] = [];
   const denied: string[] = [];
   let lastChecked: string | undefined;
-  for (const id of ordered) {
-    if (!reader.spendCheck()) {
+  let next = 0;
+  while (next < ordered.length) {
+    const room = concurrent ? Math.min(CONCURRENT_CHECKS, pageSize + 1 - allowed.length) : 1;
+    const ids: string[] = [];
+    while (ids.length < room && next < ordered.length) {
+      if (!reader.spendCheck()) break;
+      ids.push(ordered[next++]!);
+    }
+    const pending = ids.map(check);
+    const results = pending.some((r) => r instanceof Promise) ? await Promise.all(pending) : pending;
+    for (const [i, id] of ids.entries()) {
+      const r = results[i] as CheckResult | 'allowed';
+      if (r === 'allowed' || r.allowed) {
+        if (allowed.length === pageSize) {
+          const last = allowed.at(-1)!;
+          return { allowed, denied: denied.filter((d) => d < last), next: last };
+        }
+        allowed.push(id);
+      } else {
+        if (INCOMPLETE_CODES.has(r.code)) status.mark('check_error');
+        denied.push(id);
+      }
+      lastChecked = id;
+    }
+    if (ids.length < room && next < ordered.length) {
       status.mark('budget_exceeded');
       return { allowed, denied, next: lastChecked };
     }
-    const pending = check(id);
-    const r = pending instanceof Promise ? await pending : pending;
-    if (r === 'allowed' || r.allowed) {
-      if (allowed.length === pageSize) {
-        const last = allowed.at(-1)!;
-        return { allowed, denied: denied.filter((d) => d < last), next: last };
-      }
-      allowed.push(id);
-    } else {
-      if (INCOMPLETE_CODES.has(r.code)) status.mark('check_error');
-      denied.push(id);
-    }
-    lastChecked = id;
   }
   return { allowed, denied, next: undefined };
 }

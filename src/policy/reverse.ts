@@ -16,6 +16,12 @@
  *   relations and parents (every position, including exclusions and denies, so every subject a
  *   check could look at is seen). Every read is an index read by object and relation.
  *
+ * Both walks go level by level: the reads of every node of a breadth-first level are planned in
+ * node order and fetched together (one `readBatch`, so one query on PostgreSQL, per level; see
+ * `ReadRound`), then the nodes are expanded in the same order, so the answer is the one a
+ * node-by-node walk gives. On an asynchronous store the candidates are confirmed by concurrent
+ * checks (see `confirm`).
+ *
  * Wildcards: `listSubjects` reports a type wildcard as `{ type, id: '*' }`, meaning "every
  * subject of this type that no tuple mentions is allowed" (decided by checking a probe subject
  * that appears in no tuple). Mentioned subjects are checked one by one: allowed ones are listed
@@ -36,10 +42,18 @@
  */
 
 import { decodeCursor, encodeCursor, queryFingerprint } from './cursor.js';
-import { findRelation, isSafeName } from './model.js';
+import { findRelation, isSafeName, type Rewrite } from './model.js';
 import { admittingRestriction, type ObjectRef, type RelationshipTuple } from './relationship-store.js';
 import { allLeaves, analyze, key, positiveLeaves, relevantTo } from './reverse-model.js';
-import { Completeness, common, confirm, INCOMPLETE_CODES, Reader, validEntity } from './reverse-support.js';
+import {
+  Completeness,
+  common,
+  confirm,
+  INCOMPLETE_CODES,
+  Reader,
+  ReadRound,
+  validEntity,
+} from './reverse-support.js';
 import {
   ListQueryError,
   type ListResourcesRequest,
@@ -115,25 +129,52 @@ export async function listResources(
     }
   }
 
-  for (const id of [subject.id, '*']) {
-    const tuples = await reader.bySubject({ subject: { type: subject.type, id } });
-    for (const t of tuples ?? []) if (admitted(t)) addNode(t.object, t.relation, 1);
+  const first = new ReadRound(reader);
+  const slots = [subject.id, '*'].map((id) =>
+    first.plan({ kind: 'subject', subject: { type: subject.type, id } }),
+  );
+  await first.fetch();
+  for (const slot of slots) {
+    for (const t of first.answer(slot) ?? []) if (admitted(t)) addNode(t.object, t.relation, 1);
   }
-  const asParent = new Map<string, RelationshipTuple[] | undefined>();
-  for (let i = 0; i < queue.length && !reader.exhausted; i++) {
-    const { object, relation, depth } = queue[i]!;
-    for (const s of analysis.computedBy.get(key(object.type, relation)) ?? []) addNode(object, s, depth + 1);
-    if (usersetRefs.has(key(object.type, relation))) {
-      const tuples = await reader.bySubject({ subject: { type: object.type, id: object.id, relation } });
-      for (const t of tuples ?? []) if (admitted(t)) addNode(t.object, t.relation, depth + 1);
+  // A parent's tuples (read by subject) per `type:id`: -1 when the budget had run out.
+  const asParent = new Map<string, { round: ReadRound; slot: number }>();
+  for (let i = 0; i < queue.length && !reader.exhausted; ) {
+    // One breadth-first level: the nodes queued so far. Plan their reads, in node order.
+    const round = new ReadRound(reader);
+    const planned: Array<{ usersets: number | undefined; parent: string | undefined }> = [];
+    for (let j = i; j < queue.length && !reader.exhausted; j++) {
+      const { object, relation } = queue[j]!;
+      let usersets: number | undefined;
+      if (usersetRefs.has(key(object.type, relation))) {
+        usersets = round.plan({ kind: 'subject', subject: { type: object.type, id: object.id, relation } });
+      }
+      let parent: string | undefined;
+      if (parentTypes.has(key(object.type, relation))) {
+        parent = `${object.type}:${object.id}`;
+        if (!asParent.has(parent)) {
+          asParent.set(parent, { round, slot: round.plan({ kind: 'subject', subject: object }) });
+        }
+      }
+      planned.push({ usersets, parent });
     }
-    if (parentTypes.has(key(object.type, relation))) {
-      const ok = `${object.type}:${object.id}`;
-      if (!asParent.has(ok)) asParent.set(ok, await reader.bySubject({ subject: object }));
-      for (const t of asParent.get(ok) ?? []) {
-        if (!admitted(t)) continue;
-        for (const use of analysis.ttuBy.get(key(t.object.type, t.relation)) ?? []) {
-          if (use.computed === relation) addNode(t.object, use.relation, depth + 1);
+    await round.fetch();
+    // Expand the level's nodes in order (the ones queued now form the next level).
+    for (const { usersets, parent } of planned) {
+      const { object, relation, depth } = queue[i++]!;
+      for (const s of analysis.computedBy.get(key(object.type, relation)) ?? []) {
+        addNode(object, s, depth + 1);
+      }
+      for (const t of usersets === undefined ? [] : (round.answer(usersets) ?? [])) {
+        if (admitted(t)) addNode(t.object, t.relation, depth + 1);
+      }
+      if (parent !== undefined) {
+        const read = asParent.get(parent)!;
+        for (const t of read.round.answer(read.slot) ?? []) {
+          if (!admitted(t)) continue;
+          for (const use of analysis.ttuBy.get(key(t.object.type, t.relation)) ?? []) {
+            if (use.computed === relation) addNode(t.object, use.relation, depth + 1);
+          }
         }
       }
     }
@@ -141,14 +182,21 @@ export async function listResources(
   if (reader.exhausted) status.mark('budget_exceeded');
 
   const decide = host.checkSync ?? host.check;
-  const page = await confirm(reader, status, [...candidates], after, opts.pageSize, (id) =>
-    decide({
-      subject,
-      action,
-      resource: { type, id },
-      ...(request.context ? { context: request.context } : {}),
-      ...(request.contextualTuples ? { contextualTuples: request.contextualTuples } : {}),
-    }),
+  const page = await confirm(
+    reader,
+    status,
+    [...candidates],
+    after,
+    opts.pageSize,
+    (id) =>
+      decide({
+        subject,
+        action,
+        resource: { type, id },
+        ...(request.context ? { context: request.context } : {}),
+        ...(request.contextualTuples ? { contextualTuples: request.contextualTuples } : {}),
+      }),
+    host.checkSync === undefined,
   );
   return {
     resources: page.allowed.map((id) => ({ type, id })),
@@ -201,29 +249,44 @@ export async function listSubjects(
     queue.push({ object: { type: object.type, id: object.id }, relation, depth });
   };
   addNode({ type: resource.type, id: resource.id }, action, 1);
-  for (let i = 0; i < queue.length && !reader.exhausted; i++) {
-    const { object, relation, depth } = queue[i]!;
-    const rel = findRelation(model, object.type, relation)!;
-    const leaves = allLeaves(rel.rewrite);
-    if (rel.deny) allLeaves(rel.deny, leaves);
-    const reads = new Map<string, RelationshipTuple[] | undefined>();
-    const read = async (r: string) => {
-      if (!reads.has(r)) reads.set(r, await reader.byObject(object, r));
-      return reads.get(r) ?? [];
-    };
-    for (const leaf of leaves) {
-      if ('this' in leaf) {
-        for (const t of await read(relation)) {
-          const s = t.subject;
-          if (s.relation !== undefined) addNode({ type: s.type, id: s.id }, s.relation, depth + 1);
-          else if (s.type === subjectType && s.id !== '*') candidates.add(s.id);
+  for (let i = 0; i < queue.length && !reader.exhausted; ) {
+    // One breadth-first level: plan the reads of its nodes in node order, then fetch them at once.
+    const round = new ReadRound(reader);
+    const planned: Array<{ leaves: Rewrite[]; slots: Map<string, number> }> = [];
+    for (let j = i; j < queue.length && !reader.exhausted; j++) {
+      const { object, relation } = queue[j]!;
+      const rel = findRelation(model, object.type, relation)!;
+      const leaves = allLeaves(rel.rewrite);
+      if (rel.deny) allLeaves(rel.deny, leaves);
+      // The relations this node reads (its own for `this`, the tupleset's), in leaf order, once each.
+      const slots = new Map<string, number>();
+      for (const leaf of leaves) {
+        const r =
+          'this' in leaf ? relation : 'tupleToUserset' in leaf ? leaf.tupleToUserset.tupleset : undefined;
+        if (r !== undefined && !slots.has(r)) {
+          slots.set(r, round.plan({ kind: 'relation', object, relation: r }));
         }
-      } else if ('computed' in leaf) addNode(object, leaf.computed, depth + 1);
-      else if ('tupleToUserset' in leaf) {
-        for (const t of await read(leaf.tupleToUserset.tupleset)) {
-          const s = t.subject;
-          if (s.relation === undefined && s.id !== '*') {
-            addNode({ type: s.type, id: s.id }, leaf.tupleToUserset.computed, depth + 1);
+      }
+      planned.push({ leaves, slots });
+    }
+    await round.fetch();
+    for (const { leaves, slots } of planned) {
+      const { object, relation, depth } = queue[i++]!;
+      const read = (r: string) => round.answer(slots.get(r)!) ?? [];
+      for (const leaf of leaves) {
+        if ('this' in leaf) {
+          for (const t of read(relation)) {
+            const s = t.subject;
+            if (s.relation !== undefined) addNode({ type: s.type, id: s.id }, s.relation, depth + 1);
+            else if (s.type === subjectType && s.id !== '*') candidates.add(s.id);
+          }
+        } else if ('computed' in leaf) addNode(object, leaf.computed, depth + 1);
+        else if ('tupleToUserset' in leaf) {
+          for (const t of read(leaf.tupleToUserset.tupleset)) {
+            const s = t.subject;
+            if (s.relation === undefined && s.id !== '*') {
+              addNode({ type: s.type, id: s.id }, leaf.tupleToUserset.computed, depth + 1);
+            }
           }
         }
       }
@@ -250,8 +313,14 @@ export async function listSubjects(
   candidates.delete(WILDCARD_PROBE_ID);
   if (wildcard) candidates.add('*');
 
-  const page = await confirm(reader, status, [...candidates], after, opts.pageSize, (id) =>
-    id === '*' ? ('allowed' as const) : checkAs(id),
+  const page = await confirm(
+    reader,
+    status,
+    [...candidates],
+    after,
+    opts.pageSize,
+    (id) => (id === '*' ? ('allowed' as const) : checkAs(id)),
+    host.checkSync === undefined,
   );
   return {
     subjects: page.allowed.map((id) => ({ type: subjectType, id })),

@@ -10,7 +10,9 @@
  *   queued read at once and walks again, until a walk needs nothing new. That last walk saw real
  *   data at every step, so it decides exactly as a walk awaiting each read in turn would; earlier
  *   walks only discover what to fetch (each round trip fetches every read known to be needed).
- *   A read that failed fails the check (`store_error`) only if the deciding walk uses it.
+ *   A read that failed fails the check (`store_error`) only if the deciding walk uses it. A store
+ *   with `readBatch` answers each round with one call (one query), whatever the number of reads
+ *   queued; one without it is asked read by read, all at once.
  *
  * @module
  */
@@ -22,9 +24,10 @@ import type {
   SubjectRef,
   SyncTupleReader,
   TupleIndex,
+  TupleRead,
 } from './relationship-store.js';
 
-/** A store read failed: the check ends as `store_error` (fail closed, AZ-02). Internal. */
+/** A store read failed: the check ends as `store_error` (fail closed, OWASP ASVS V4.1.5). Internal. */
 export class StoreFailure extends Error {}
 
 /** The reads of one check, answered synchronously. Internal to the evaluator. */
@@ -123,7 +126,7 @@ type Cached = RelationshipTuple | undefined | readonly RelationshipTuple[] | typ
  */
 export class PrefetchReads {
   private readonly cache = new Map<string, Cached>();
-  private pending = new Map<string, () => Promise<Cached>>();
+  private pending = new Map<string, TupleRead>();
   /** Set by a walk that used a read whose fetch failed. */
   private failed = false;
 
@@ -137,14 +140,17 @@ export class PrefetchReads {
     this.failed = false;
     const stored: TupleReads = {
       tuple: (object, relation, subject) =>
-        this.get(`t${key(object, relation)}@${subjectKey(subject)}`, () =>
-          this.store.readTuple(object, relation, subject),
-        ) as RelationshipTuple | undefined,
+        this.get(`t${key(object, relation)}@${subjectKey(subject)}`, () => ({
+          kind: 'tuple',
+          object,
+          relation,
+          subject,
+        })) as RelationshipTuple | undefined,
       usersets: (object, relation) =>
-        (this.get(`u${key(object, relation)}`, () => this.store.readUsersets(object, relation)) ??
+        (this.get(`u${key(object, relation)}`, () => ({ kind: 'usersets', object, relation })) ??
           NONE) as readonly RelationshipTuple[],
       relation: (object, relation) =>
-        (this.get(`r${key(object, relation)}`, () => this.store.readRelation(object, relation)) ??
+        (this.get(`r${key(object, relation)}`, () => ({ kind: 'relation', object, relation })) ??
           NONE) as readonly RelationshipTuple[],
     };
     return withContextual(stored, this.contextual);
@@ -153,7 +159,7 @@ export class PrefetchReads {
   /**
    * After a walk: `true` when it decided on real data only (its result stands); throws
    * {@link StoreFailure} when it used a failed read; `false` when it queued reads, which are then
-   * fetched (all at once) before the next walk.
+   * fetched (all at once: one `readBatch` when the store has it) before the next walk.
    */
   async settle(): Promise<boolean> {
     if (this.pending.size === 0) {
@@ -162,28 +168,57 @@ export class PrefetchReads {
     }
     const batch = [...this.pending];
     this.pending = new Map();
-    await Promise.all(
-      batch.map(async ([k, read]) => {
-        let value: Cached;
-        try {
-          value = await read();
-        } catch {
-          value = FAILED;
-        }
-        this.cache.set(k, value);
-      }),
-    );
+    const reads = batch.map(([, read]) => read);
+    const answers = this.store.readBatch ? await this.fetchBatch(reads) : await this.fetchEach(reads);
+    for (const [i, [k]] of batch.entries()) this.cache.set(k, answers[i]!);
     return false;
   }
 
-  private get(k: string, read: () => Promise<Cached>): Cached {
+  /** One `readBatch` call; a failure (or an answer of the wrong length) fails every read of it. */
+  private async fetchBatch(reads: readonly TupleRead[]): Promise<Cached[]> {
+    try {
+      const answers = await this.store.readBatch!(reads);
+      if (!Array.isArray(answers) || answers.length !== reads.length) return reads.map(() => FAILED);
+      return reads.map((read, i) => {
+        const answer = answers[i];
+        if (!Array.isArray(answer)) return FAILED;
+        return read.kind === 'tuple' ? answer[0] : answer;
+      });
+    } catch {
+      return reads.map(() => FAILED);
+    }
+  }
+
+  /** The individual reads, all at once; each that fails is failed alone. */
+  private fetchEach(reads: readonly TupleRead[]): Promise<Cached[]> {
+    return Promise.all(
+      reads.map(async (read): Promise<Cached> => {
+        try {
+          switch (read.kind) {
+            case 'tuple':
+              return await this.store.readTuple(read.object, read.relation, read.subject);
+            case 'usersets':
+              return await this.store.readUsersets(read.object, read.relation);
+            case 'relation':
+              return await this.store.readRelation(read.object, read.relation);
+            default:
+              return await this.store.read({ subject: read.subject });
+          }
+        } catch {
+          return FAILED;
+        }
+      }),
+    );
+  }
+
+  private get(k: string, read: () => TupleRead): Cached {
     if (this.cache.has(k)) {
       const value = this.cache.get(k);
       if (value !== FAILED) return value;
       this.failed = true;
       return undefined;
     }
-    this.pending.set(k, read);
+    if (!this.pending.has(k)) this.pending.set(k, read());
     return undefined;
   }
 }

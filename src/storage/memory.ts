@@ -22,6 +22,7 @@ import type {
   Store,
   TokenRecord,
   TokenRepository,
+  TokenWithUser,
   UserPatch,
   UserRecord,
   UserRepository,
@@ -126,10 +127,16 @@ interface FamilyState {
  * effective state, exactly as the SQL stores do (see {@link TokenRepository}).
  */
 export class MemoryTokenRepository implements TokenRepository {
+  readonly #users: UserRepository | undefined;
   readonly #byId = new Map<string, TokenRecord>();
   readonly #idByHash = new Map<string, string>();
   readonly #families = new Map<string, FamilyState>();
   readonly #generations = new Map<string, number>();
+
+  /** `options.users`: the user repository of the same store, which `findByIdWithUser` reads. */
+  constructor(options: { users?: UserRepository } = {}) {
+    this.#users = options.users;
+  }
 
   async create(record: NewTokenRecord): Promise<TokenRecord> {
     return this.#insert(record);
@@ -174,6 +181,12 @@ export class MemoryTokenRepository implements TokenRepository {
   async findById(id: string): Promise<TokenRecord | null> {
     const record = this.#byId.get(id);
     return record === undefined ? null : this.#read(record);
+  }
+
+  async findByIdWithUser(id: string, users: UserRepository): Promise<TokenWithUser | null | undefined> {
+    if (this.#users === undefined || users !== this.#users) return undefined;
+    const record = await this.findById(id);
+    return record && { record, user: await users.findById(record.userId) };
   }
 
   async findByHash(hash: string): Promise<TokenRecord | null> {
@@ -280,9 +293,10 @@ export interface MemoryStoreOptions {
  * tuples (`new PolicyEvaluator({ model, store: store.relationships })`).
  */
 export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
+  const users = new MemoryUserRepository();
   return {
-    users: new MemoryUserRepository(),
-    tokens: new MemoryTokenRepository(),
+    users,
+    tokens: new MemoryTokenRepository({ users }),
     state: new MemoryStateStore(),
     counters: new MemoryCounterStore(),
     mfa: new MemoryMfaRepository(),

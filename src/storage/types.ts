@@ -112,6 +112,12 @@ export interface TokenRecord {
   readonly updatedAt: Date;
 }
 
+/** A token record and its user, as {@link TokenRepository.findByIdWithUser} reads them. */
+export interface TokenWithUser {
+  readonly record: TokenRecord;
+  readonly user: UserRecord | null;
+}
+
 /** What {@link TokenRepository.create} receives. */
 export type NewTokenRecord = TokenRecord;
 
@@ -153,6 +159,14 @@ export interface TokenRepository {
   create(record: NewTokenRecord): Promise<TokenRecord>;
   /** The record with this id, or `null`. This is on the hot path of every authenticated request. */
   findById(id: string): Promise<TokenRecord | null>;
+  /**
+   * Optional: {@link TokenRepository.findById} and the record's user (`users.findById(record.userId)`)
+   * in one read, for a store that holds both tables in one database: the guard then costs one
+   * round trip instead of two. gatehouse calls it with its configured user repository; return
+   * `undefined` when `users` is not one this repository can read with (another store's), and the
+   * two reads are made instead. `user` is `null` when there is no such user (a client's token).
+   */
+  findByIdWithUser?(id: string, users: UserRepository): Promise<TokenWithUser | null | undefined>;
   /** The record whose `tokenHash` equals `hash`, or `null`. */
   findByHash(hash: string): Promise<TokenRecord | null>;
   /**

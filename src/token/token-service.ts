@@ -5,12 +5,14 @@
  * Signatures and claims of a token string are checked once and remembered (a bounded map); each
  * later presentation re-checks only the time claims.
  *
- * How revocation stays cheap: every verified access token costs one primary-key lookup of its
- * `jti` in the {@link TokenRepository} (`findById`). The memory and SQLite stores answer it in
- * microseconds in-process (a `Map` get; one prepared statement), so there is no cache that could
- * serve a revoked token: a revocation is seen by the very next request, in this process and in
- * every other process sharing the store. Revocation is keyed by the record id (`jti`, verified
- * together with `iss`), never by the token string or its hash, which are malleable.
+ * How revocation stays cheap: every verified access token costs one read of its `jti` in the
+ * {@link TokenRepository}: with `users` configured, the record and its user together
+ * (`findByIdWithUser`, one query on PostgreSQL and SQLite). The memory and SQLite stores answer in
+ * microseconds in-process, PostgreSQL in one round trip; a revocation is seen by the very next
+ * request, in this process and in every other process sharing the store. The opt-in
+ * {@link TokenRecordCache} trades that for a stated bound (see `record-cache.ts`). Revocation is
+ * keyed by the record id (`jti`, verified together with `iss`), never by the token string or its
+ * hash, which are malleable.
  *
  * `TokenService` is the facade: issuing lives in `token-issuing.ts` and refresh rotation in
  * `refresh-rotation.ts`; verification and revocation stay here.
@@ -20,15 +22,22 @@
 import { StoreUnavailableError, TokenRevokedError, ValidationError } from '../errors.js';
 import type { RequestContext, SecurityEvents } from '../events.js';
 import { storeCall } from '../storage/store-call.js';
-import type { TokenRecord, TokenRepository } from '../storage/types.js';
+import type {
+  TokenRecord,
+  TokenRepository,
+  TokenWithUser,
+  UserRecord,
+  UserRepository,
+} from '../storage/types.js';
 import {
   type AccessTokenClaims,
   type AccessTokenSettings,
   checkTimes,
   verifyAccessToken,
 } from './access-token.js';
-import { type IssuedClientToken, tokenRecordSubject } from './client-token.js';
+import { type IssuedClientToken, isClientTokenRecord, tokenRecordSubject } from './client-token.js';
 import { hashOpaqueToken, looksLikeRefreshToken } from './opaque.js';
+import type { TokenRecordCache } from './record-cache.js';
 import { rotateRefreshToken } from './refresh-rotation.js';
 import { issueClientToken, issueTokens } from './token-issuing.js';
 
@@ -51,6 +60,13 @@ export interface TokenServiceOptions extends AccessTokenSettings {
   readonly events: SecurityEvents;
   /** Verified token strings remembered (see the class documentation); 0 turns the cache off. */
   readonly verifiedCacheSize?: number;
+  /**
+   * The user repository: `verify` then returns each token's user too, read with the record in one
+   * query when the token repository can (`findByIdWithUser`).
+   */
+  readonly users?: UserRepository;
+  /** The opt-in cache of token records (`tokens.recordCache`), or none: every verify reads the store. */
+  readonly recordCache?: TokenRecordCache;
 }
 
 /** Who a token is issued to. */
@@ -77,6 +93,11 @@ export interface IssuedTokens {
 export interface VerifiedAccessToken {
   readonly claims: AccessTokenClaims;
   readonly record: TokenRecord;
+  /**
+   * The record's user, read with it when the service has `users` (`null`: no such user, or a
+   * client's token); `undefined` when it was not read.
+   */
+  readonly user?: UserRecord | null;
 }
 
 /** Options of {@link TokenService.refresh}. */
@@ -161,11 +182,45 @@ export class TokenService {
         this.#verified.set(accessToken as string, claims);
       }
     }
-    const record = await storeCall(() => this.#o.repository.findById(claims.jti));
-    if (!record?.active || record.kind !== 'access' || tokenRecordSubject(record) !== claims.sub) {
+    const found = await this.#read(claims.jti, now);
+    if (
+      found === null ||
+      !found.record.active ||
+      found.record.kind !== 'access' ||
+      tokenRecordSubject(found.record) !== claims.sub
+    ) {
       throw new TokenRevokedError();
     }
-    return { claims, record };
+    const { record, user } = found;
+    return user === undefined ? { claims, record } : { claims, record, user };
+  }
+
+  /**
+   * The record of `jti` (and its user, with `users`): from the record cache when it holds it,
+   * else from the store, in one read when the repository joins users.
+   */
+  async #read(jti: string, now: Date): Promise<{ record: TokenRecord; user?: UserRecord | null } | null> {
+    const { repository, users, recordCache } = this.#o;
+    const cached = recordCache?.get(jti, now);
+    if (cached !== undefined) return cached;
+    const epoch = recordCache?.beginRead() ?? 0;
+    let found: TokenWithUser | { record: TokenRecord } | null | undefined;
+    if (users !== undefined && repository.findByIdWithUser !== undefined) {
+      found = await storeCall(async () => repository.findByIdWithUser?.(jti, users));
+    }
+    if (found === undefined) {
+      const record = await storeCall(() => repository.findById(jti));
+      if (record !== null && users !== undefined) {
+        const user = isClientTokenRecord(record)
+          ? null
+          : await storeCall(() => users.findById(record.userId));
+        found = { record, user };
+      } else {
+        found = record && { record };
+      }
+    }
+    if (found !== null && 'user' in found) recordCache?.set(jti, found, now, epoch);
+    return found;
   }
 
   /**

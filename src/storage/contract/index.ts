@@ -13,6 +13,7 @@ import { defineAccountRepositoryTests } from './identities.js';
 import { type ContractFactory, useFreshSubject } from './lifecycle.js';
 import { defineMfaRepositoryTests } from './mfa.js';
 import { defineStateStoreTests } from './state.js';
+import { defineTokenUserReadTests } from './token-user-read.js';
 import { defineTokenRepositoryTests } from './tokens.js';
 import { defineUserRepositoryTests } from './users.js';
 
@@ -89,6 +90,7 @@ export function describeStoreContract(
       defineTokenRepositoryTests(() => store().tokens, {
         ...(peer ? { peer: async () => peerTokens(await peer(store())) } : {}),
       }));
+    describe("TokenRepository with the store's users", () => defineTokenUserReadTests(store));
     describe('StateStore', () => defineStateStoreTests(() => store().state));
     describe('CounterStore', () => defineCounterStoreTests(() => store().counters));
     describe('MfaRepository', () => defineMfaRepositoryTests(() => store().mfa));

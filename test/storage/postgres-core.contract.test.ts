@@ -1,0 +1,57 @@
+/** The core repositories of `gatehouse/postgres` against a real PostgreSQL server, one schema per test. */
+import { PostgresCounterStore } from '../../adapters/postgres/counters.js';
+import { PostgresStateStore } from '../../adapters/postgres/state.js';
+import { PostgresTokenRepository } from '../../adapters/postgres/tokens.js';
+import { PostgresUserRepository } from '../../adapters/postgres/users.js';
+import {
+  describeCounterStoreContract,
+  describeStateStoreContract,
+  describeTokenRepositoryContract,
+  describeUserRepositoryContract,
+} from '../../src/testing.js';
+import { postgresSchemas, testPool } from '../support/postgres-schemas.js';
+import { describeWithPostgres } from '../support/services/index.js';
+
+describeWithPostgres('PostgreSQL repositories', (url) => {
+  const schemas = postgresSchemas(url);
+  /** A repository on a fresh schema; closing it ends its pool and drops the schema. */
+  function fresh<T extends object>(build: (pool: ReturnType<typeof testPool>, schema: string) => T) {
+    return async () => {
+      const schema = await schemas.create();
+      const pool = testPool(url);
+      return Object.assign(build(pool, schema), {
+        close: async () => {
+          await pool.end();
+          await schemas.drop(schema);
+        },
+      });
+    };
+  }
+  describeUserRepositoryContract(
+    'users',
+    fresh((pool, schema) => new PostgresUserRepository(pool, schema)),
+  );
+  describeTokenRepositoryContract(
+    'tokens',
+    fresh((pool, schema) => Object.assign(new PostgresTokenRepository(pool, { schema }), { schema })),
+    {
+      peer: (repo) => {
+        const pool = testPool(url);
+        return Object.assign(
+          new PostgresTokenRepository(pool, { schema: (repo as unknown as { schema: string }).schema }),
+          {
+            close: () => pool.end(),
+          },
+        );
+      },
+    },
+  );
+  describeStateStoreContract(
+    'state',
+    fresh((pool, schema) => new PostgresStateStore(pool, schema)),
+  );
+  describeCounterStoreContract(
+    'counters',
+    fresh((pool, schema) => new PostgresCounterStore(pool, schema)),
+  );
+});
