@@ -87,8 +87,10 @@ export async function benchGuardStore(): Promise<void> {
   const secret = randomBytes(32).toString('base64url');
   const argon2 = { memoryCost: 1024, timeCost: 1 };
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-guard-bench-'));
-  let server: PostgresServer | undefined;
-  const url = process.env.GATEHOUSE_BENCH_DATABASE_URL ?? (server = await startPostgresServer()).url;
+  const server: PostgresServer | undefined = process.env.GATEHOUSE_BENCH_DATABASE_URL
+    ? undefined
+    : await startPostgresServer();
+  const url = process.env.GATEHOUSE_BENCH_DATABASE_URL ?? (server as PostgresServer).url;
   const closers: (() => Promise<void>)[] = [];
   try {
     const subjects: Subject[] = [];
