@@ -33,6 +33,11 @@ import {
   tupleModelError,
   tupleShapeError,
 } from '../../src/policy/relationship-store.js';
+import {
+  TUPLE_KEY_COLUMNS,
+  type TupleKeyColumn,
+  tupleFilterColumns,
+} from '../../src/storage/tuple-columns.js';
 import { DEFAULT_POSTGRES_SCHEMA, hasNul, named, type Queryable, quoteSchema, run } from './sql.js';
 
 /** Options of {@link PostgresRelationshipStore}. */
@@ -56,16 +61,8 @@ interface TupleRow {
   condition_context: string | null;
 }
 
-/** The key columns, in primary-key order. */
-const KEY = [
-  'object_type',
-  'object_id',
-  'relation',
-  'subject_type',
-  'subject_id',
-  'subject_relation',
-] as const;
-type KeyColumn = (typeof KEY)[number];
+const KEY = TUPLE_KEY_COLUMNS;
+type KeyColumn = TupleKeyColumn;
 const PK = KEY.join(', ');
 // The context as text: parsed here, whatever type parsers the application set on pg.
 const COLUMNS = `${PK}, condition_name, condition_context::text AS condition_context`;
@@ -300,24 +297,7 @@ export class PostgresRelationshipStore implements RelationshipStore {
   }
 
   async read(filter: TupleFilter): Promise<RelationshipTuple[]> {
-    const { object, relation, subject } = filter ?? {};
-    const params: Partial<Record<KeyColumn, unknown>> = {};
-    if (object !== undefined) {
-      params.object_type = object.type;
-      if (object.id !== undefined) params.object_id = object.id;
-    }
-    if (relation !== undefined) params.relation = relation;
-    if (subject !== undefined) {
-      params.subject_type = subject.type;
-      // A subject with an id is one exact subject (without a relation, the plain subject), as in
-      // the memory store and the reverse lookups; with the type alone a missing relation matches any.
-      if (subject.id !== undefined) {
-        params.subject_id = subject.id;
-        params.subject_relation = subject.relation ?? '';
-      } else if (subject.relation !== undefined) {
-        params.subject_relation = subject.relation;
-      }
-    }
+    const params = tupleFilterColumns(filter);
     // A field that is not a string, or one PostgreSQL cannot hold, matches no stored tuple.
     if (!Object.values(params).every(storable)) return [];
     const present = KEY.filter((c) => c in params);

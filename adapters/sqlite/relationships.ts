@@ -25,6 +25,7 @@ import {
   tupleModelError,
   tupleShapeError,
 } from '../../src/policy/relationship-store.js';
+import { tupleFilterColumns } from '../../src/storage/tuple-columns.js';
 
 /** A row of the `relationships` table as the read statements return it. */
 interface TupleRow {
@@ -224,28 +225,12 @@ export class SqliteRelationshipStore implements RelationshipStore {
   }
 
   async read(filter: TupleFilter): Promise<RelationshipTuple[]> {
-    const { object, relation, subject } = filter ?? {};
-    const params: FilterParams = {};
-    if (object !== undefined) {
-      params.object_type = object.type;
-      if (object.id !== undefined) params.object_id = object.id;
-    }
-    if (relation !== undefined) params.relation = relation;
-    if (subject !== undefined) {
-      params.subject_type = subject.type;
-      // A full subject (type and id) is one exact subject, as in `MemoryRelationshipStore`'s subject
-      // index and the reverse lookups that rely on it: without a relation it is the plain subject,
-      // not also its usersets. With the type alone, a missing relation matches any.
-      if (subject.id !== undefined) {
-        params.subject_id = subject.id;
-        params.subject_relation = subject.relation ?? '';
-      } else if (subject.relation !== undefined) {
-        params.subject_relation = subject.relation;
-      }
-    }
+    const params = tupleFilterColumns(filter);
     // A field that is not a string matches no stored tuple (every column is TEXT).
     if (!Object.values(params).every(isString)) return [];
-    return this.#statementFor(params).all(params).map(fromRow);
+    return this.#statementFor(params as FilterParams)
+      .all(params as FilterParams)
+      .map(fromRow);
   }
 
   async readTuple(

@@ -23,6 +23,7 @@ import {
   login,
   me,
   PASSWORD,
+  races,
   refresh,
   register,
   sharedSecret,
@@ -79,64 +80,19 @@ describeWithPostgres('several instances', (databaseUrl) => {
     it(`one refresh token sent to A and B at once (${TRIALS} trials): one rotation wins, the other revokes the family, no token of it survives`, async () => {
       const email = newEmail();
       await register(a, email);
-      for (let trial = 0; trial < TRIALS; trial++) {
-        const session = await signIn(a, email);
-        const results = await Promise.all([
-          refresh(a, session.refreshToken),
-          refresh(b, session.refreshToken),
-        ]);
-        // RFC 6749 §5.2: a refused refresh token is invalid_grant, 400.
-        expect(results.map((r) => r.status).sort()).toEqual([200, 400]);
-        const winner = results.find((r) => r.session)?.session as {
-          accessToken: string;
-          refreshToken: string;
-        };
-        // The losing presentation was a reuse: the whole family, the winner's new tokens included, is revoked.
-        expect([await me(a, winner.accessToken), await me(b, winner.accessToken)]).toEqual([401, 401]);
-        expect((await refresh(b, winner.refreshToken)).status).toBe(400);
-        expect(await me(a, session.accessToken)).toBe(401);
-      }
+      for (let trial = 0; trial < TRIALS; trial++) await races.refreshAgainstRefresh(a, b, email);
     });
 
     it(`a refresh on A racing a logout on B (${TRIALS} trials): once both answered, nothing of the session is accepted`, async () => {
       const email = newEmail();
       await register(a, email);
-      for (let trial = 0; trial < TRIALS; trial++) {
-        const session = await signIn(a, email);
-        const [rotated, logout] = await Promise.all([
-          refresh(a, session.refreshToken),
-          call(`${b.url}/auth/logout`, { body: {}, token: session.accessToken }),
-        ]);
-        expect([204, 401]).toContain(logout.status);
-        if (rotated.session) {
-          expect([
-            await me(a, rotated.session.accessToken),
-            await me(b, rotated.session.accessToken),
-          ]).toEqual([401, 401]);
-          expect((await refresh(b, rotated.session.refreshToken)).status).toBe(400);
-        }
-        expect(await me(b, session.accessToken)).toBe(401);
-      }
+      for (let trial = 0; trial < TRIALS; trial++) await races.refreshAgainstLogout(a, b, email);
     });
 
     it(`a login on A racing "log out everywhere" on B (${TRIALS} trials): the new session is whole or gone, the old one gone`, async () => {
       const email = newEmail();
       await register(a, email);
-      for (let trial = 0; trial < TRIALS; trial++) {
-        const old = await signIn(b, email);
-        const [fresh, everywhere] = await Promise.all([
-          login(a, email),
-          call(`${b.url}/auth/logout-all`, { body: {}, token: old.accessToken }),
-        ]);
-        expect(everywhere.status).toBe(204);
-        expect(await me(a, old.accessToken)).toBe(401);
-        const session = fresh.session;
-        if (!session) throw new Error(`login: ${fresh.status}`);
-        // Never a live access token in a revoked login, nor the other way round.
-        const accessLive = (await me(b, session.accessToken)) === 200;
-        const refreshLive = (await refresh(a, session.refreshToken)).status === 200;
-        expect(refreshLive).toBe(accessLive);
-      }
+      for (let trial = 0; trial < TRIALS; trial++) await races.loginAgainstLogoutAll(a, b, email);
     });
 
     it('failed logins spread across A and B lock the account at the same count as on one instance', async () => {

@@ -7,18 +7,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  call,
-  type Instance,
-  login,
-  me,
-  refresh,
-  register,
-  sharedSecret,
-  signIn,
-  startInstances,
-} from './support.js';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { type Instance, races, register, sharedSecret, startInstances } from './support.js';
 
 const TRIALS = 40;
 
@@ -42,46 +32,19 @@ describe('two processes on one SQLite file', () => {
 
   it(`refresh against refresh (${TRIALS} trials): one wins, and the family it revoked takes the winner's tokens with it`, async () => {
     await register(a, 'race-refresh@example.com');
-    for (let trial = 0; trial < TRIALS; trial++) {
-      const session = await signIn(a, 'race-refresh@example.com');
-      const results = await Promise.all([refresh(a, session.refreshToken), refresh(b, session.refreshToken)]);
-      expect(results.map((r) => r.status).sort()).toEqual([200, 400]);
-      const winner = results.find((r) => r.session)?.session;
-      if (!winner) throw new Error('no winner');
-      expect([await me(a, winner.accessToken), await me(b, winner.accessToken)]).toEqual([401, 401]);
-    }
+    for (let trial = 0; trial < TRIALS; trial++)
+      await races.refreshAgainstRefresh(a, b, 'race-refresh@example.com');
   });
 
   it(`refresh against logout (${TRIALS} trials): nothing of the session outlives the logout`, async () => {
     await register(a, 'race-logout@example.com');
-    for (let trial = 0; trial < TRIALS; trial++) {
-      const session = await signIn(a, 'race-logout@example.com');
-      const [rotated] = await Promise.all([
-        refresh(a, session.refreshToken),
-        call(`${b.url}/auth/logout`, { body: {}, token: session.accessToken }),
-      ]);
-      if (rotated.session) {
-        expect([await me(a, rotated.session.accessToken), await me(b, rotated.session.accessToken)]).toEqual([
-          401, 401,
-        ]);
-      }
-    }
+    for (let trial = 0; trial < TRIALS; trial++)
+      await races.refreshAgainstLogout(a, b, 'race-logout@example.com');
   });
 
   it(`login against "log out everywhere" (${TRIALS} trials): a new login is whole or gone`, async () => {
     await register(a, 'race-all@example.com');
-    for (let trial = 0; trial < TRIALS; trial++) {
-      const old = await signIn(b, 'race-all@example.com');
-      const [fresh] = await Promise.all([
-        login(a, 'race-all@example.com'),
-        call(`${b.url}/auth/logout-all`, { body: {}, token: old.accessToken }),
-      ]);
-      expect(await me(a, old.accessToken)).toBe(401);
-      const session = fresh.session;
-      if (!session) throw new Error(`login: ${fresh.status}`);
-      const accessLive = (await me(b, session.accessToken)) === 200;
-      const refreshLive = (await refresh(a, session.refreshToken)).status === 200;
-      expect(refreshLive).toBe(accessLive);
-    }
+    for (let trial = 0; trial < TRIALS; trial++)
+      await races.loginAgainstLogoutAll(a, b, 'race-all@example.com');
   });
 });

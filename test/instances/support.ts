@@ -3,6 +3,7 @@
  * and the HTTP calls the tests make to them.
  */
 import { randomBytes } from 'node:crypto';
+import { expect } from 'vitest';
 import { startScript } from '../examples/support.js';
 
 /** A running instance. */
@@ -118,3 +119,57 @@ export async function refresh(
 export async function me(instance: Instance, accessToken: string): Promise<number> {
   return (await call(`${instance.url}/me`, { token: accessToken })).status;
 }
+
+/**
+ * The races between issuing and revoking, one trial each, as two instances `a` and `b` of one
+ * service run them (`email` is registered). Each asserts that once the revocation has answered, no
+ * token it covers is accepted by either instance.
+ */
+export const races = {
+  /** One refresh token to both at once: one rotation wins; the other is a reuse and revokes the family. */
+  async refreshAgainstRefresh(a: Instance, b: Instance, email: string): Promise<void> {
+    const session = await signIn(a, email);
+    const results = await Promise.all([refresh(a, session.refreshToken), refresh(b, session.refreshToken)]);
+    // RFC 6749 §5.2: a refused refresh token is invalid_grant, 400.
+    expect(results.map((r) => r.status).sort()).toEqual([200, 400]);
+    const winner = results.find((r) => r.session)?.session;
+    if (!winner) throw new Error('no winner');
+    expect([await me(a, winner.accessToken), await me(b, winner.accessToken)]).toEqual([401, 401]);
+    expect((await refresh(b, winner.refreshToken)).status).toBe(400);
+    expect(await me(a, session.accessToken)).toBe(401);
+  },
+
+  /** A refresh on `a` against a logout of the same session on `b`. */
+  async refreshAgainstLogout(a: Instance, b: Instance, email: string): Promise<void> {
+    const session = await signIn(a, email);
+    const [rotated, logout] = await Promise.all([
+      refresh(a, session.refreshToken),
+      call(`${b.url}/auth/logout`, { body: {}, token: session.accessToken }),
+    ]);
+    expect([204, 401]).toContain(logout.status);
+    if (rotated.session) {
+      expect([await me(a, rotated.session.accessToken), await me(b, rotated.session.accessToken)]).toEqual([
+        401, 401,
+      ]);
+      expect((await refresh(b, rotated.session.refreshToken)).status).toBe(400);
+    }
+    expect(await me(b, session.accessToken)).toBe(401);
+  },
+
+  /** A login on `a` against "log out everywhere" on `b`: the new login is whole or gone, the old one gone. */
+  async loginAgainstLogoutAll(a: Instance, b: Instance, email: string): Promise<void> {
+    const old = await signIn(b, email);
+    const [fresh, everywhere] = await Promise.all([
+      login(a, email),
+      call(`${b.url}/auth/logout-all`, { body: {}, token: old.accessToken }),
+    ]);
+    expect(everywhere.status).toBe(204);
+    expect(await me(a, old.accessToken)).toBe(401);
+    const session = fresh.session;
+    if (!session) throw new Error(`login: ${fresh.status}`);
+    // Never a live access token in a revoked login, nor the other way round.
+    const accessLive = (await me(b, session.accessToken)) === 200;
+    const refreshLive = (await refresh(a, session.refreshToken)).status === 200;
+    expect(refreshLive).toBe(accessLive);
+  },
+};

@@ -9,24 +9,13 @@ import {
   describeTokenRepositoryContract,
   describeUserRepositoryContract,
 } from '../../src/testing.js';
-import { postgresSchemas, testPool } from '../support/postgres-schemas.js';
+import { freshOnSchema, postgresSchemas, testPool } from '../support/postgres-schemas.js';
 import { describeWithPostgres } from '../support/services/index.js';
 
 describeWithPostgres('PostgreSQL repositories', (url) => {
   const schemas = postgresSchemas(url);
-  /** A repository on a fresh schema; closing it ends its pool and drops the schema. */
-  function fresh<T extends object>(build: (pool: ReturnType<typeof testPool>, schema: string) => T) {
-    return async () => {
-      const schema = await schemas.create();
-      const pool = testPool(url);
-      return Object.assign(build(pool, schema), {
-        close: async () => {
-          await pool.end();
-          await schemas.drop(schema);
-        },
-      });
-    };
-  }
+  const fresh = <T extends object>(build: (pool: ReturnType<typeof testPool>, schema: string) => T) =>
+    freshOnSchema(url, schemas, build);
   describeUserRepositoryContract(
     'users',
     fresh((pool, schema) => new PostgresUserRepository(pool, schema)),

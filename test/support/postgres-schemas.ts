@@ -39,3 +39,24 @@ export function testPool(url: string, max = 4): pg.Pool {
   pool.on('error', () => undefined);
   return pool;
 }
+
+/**
+ * A contract factory: each call builds the object under test on a fresh migrated schema with a pool
+ * of its own; its `close()` ends the pool and drops the schema.
+ */
+export function freshOnSchema<T extends object>(
+  url: string,
+  schemas: ReturnType<typeof postgresSchemas>,
+  build: (pool: pg.Pool, schema: string) => T,
+): () => Promise<T & { close(): Promise<void> }> {
+  return async () => {
+    const schema = await schemas.create();
+    const pool = testPool(url);
+    return Object.assign(build(pool, schema), {
+      close: async () => {
+        await pool.end();
+        await schemas.drop(schema);
+      },
+    });
+  };
+}
