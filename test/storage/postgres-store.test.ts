@@ -146,7 +146,26 @@ describeWithPostgres('PostgreSQL store', (url) => {
          SELECT 'oauth:' || i, '{}', now() + interval '10 minutes' FROM generate_series(1, 20000) i`,
       );
       await store.pool.query(
-        `ANALYZE ${s}.users, ${s}.tokens, ${s}.token_families, ${s}.counters, ${s}.state`,
+        `INSERT INTO ${s}.api_keys (id, user_id, name, secret_hash, scopes, created_at, expires_at)
+         SELECT 'k' || i, 'u' || (i % 5000), 'key', 'h' || i, '{read}', now(), now() + interval '90 days'
+         FROM generate_series(1, 20000) i`,
+      );
+      await store.pool.query(
+        `INSERT INTO ${s}.linked_identities (id, user_id, provider, issuer, subject, email_verified, created_at, updated_at)
+         SELECT gen_random_uuid(), 'u' || i, 'github', 'https://github.com', 's' || i, false, now(), now()
+         FROM generate_series(1, 20000) i`,
+      );
+      await store.pool.query(
+        `INSERT INTO ${s}.oauth_clients (id, name, scopes, grant_types, created_at, updated_at)
+         SELECT 'client-' || i, 'c', '{read}', '{client_credentials}', now(), now() FROM generate_series(1, 20000) i`,
+      );
+      await store.pool.query(
+        `INSERT INTO ${s}.mfa_totp (user_id, secret, enabled, created_at, updated_at)
+         SELECT 'u' || i, 'secret', true, now(), now() FROM generate_series(1, 20000) i`,
+      );
+      await store.pool.query(
+        `ANALYZE ${s}.users, ${s}.tokens, ${s}.token_families, ${s}.counters, ${s}.state, ${s}.api_keys,
+           ${s}.linked_identities, ${s}.oauth_clients, ${s}.mfa_totp`,
       );
       const { rows: sample } = await store.pool.query(`SELECT user_id, family_id FROM ${s}.tokens LIMIT 1`);
       const userId = sample[0]?.user_id as string;
@@ -171,11 +190,24 @@ describeWithPostgres('PostgreSQL store', (url) => {
       await store.users.findByEmail('u5@example.com');
       await store.counters.hitSliding('rl:ip:7', 60_000, now, 10);
       await store.state.take('oauth:5', now);
+      await store.apiKeys.findById('k77');
+      await store.identities.findBySubject('https://github.com', 's77');
+      await store.clients.findById('client-77');
+      await store.mfa.getTotp('u77');
       store.pool.query = query;
-      expect(sent).toHaveLength(8);
+      expect(sent).toHaveLength(12);
+      const tables = [
+        'users',
+        'tokens',
+        'token_families',
+        'counters',
+        'state',
+        'api_keys',
+        'linked_identities',
+      ];
       for (const { text, values } of sent) {
         const plan = await explainOf(text, values);
-        for (const table of ['users', 'tokens', 'token_families', 'counters', 'state']) {
+        for (const table of [...tables, 'oauth_clients', 'mfa_totp']) {
           expect(plan, `${text}\n${plan}`).not.toMatch(new RegExp(`Seq Scan on ${table}\\b`));
         }
       }
