@@ -11,8 +11,8 @@ const entry = {
   hono: 'adapters/hono/index.ts',
   testing: 'src/testing.ts',
   openfga: 'src/openfga.ts',
-  // `npx gatehouse migrate`: ESM only (a bin needs one format).
-  cli: 'adapters/postgres/cli.ts',
+  // The `gatehouse` bin (`npx gatehouse migrate`, `npx gatehouse set-role`): ESM only (a bin needs one format).
+  cli: 'adapters/cli/main.ts',
 };
 
 const shared = {

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { apiKeysConfigSchema } from './apikey/config.js';
 import { clientsConfigSchema, deviceConfigSchema } from './clients/config.js';
+import { checkAesKeys, checkKey } from './config-secrets.js';
 import { ConfigError } from './errors.js';
 import type { Mailer, MailTemplates } from './mail/index.js';
 import { oauthConfigSchema } from './oauth/config.js';
@@ -53,7 +54,7 @@ const tokensSchema = z
     secret: secretSchema.optional(),
     /** General form: one or more keys of one algorithm family; several for rotation. */
     keys: z.array(keySchema).optional(),
-    /** kid of the key that signs new tokens; defaults to the first key with private material. */
+    /** kid of the key that signs new tokens; defaults to the first key with private material (none: verify-only). */
     signingKeyId: z.string().optional(),
     /** Access token lifetime, seconds. Default 15 minutes. */
     accessTokenTtl: seconds(15 * 60),
@@ -67,7 +68,10 @@ const tokensSchema = z
      * revokes the family.
      */
     refreshReuseInterval: z.number().int().min(0).max(300).default(0),
-    /** Key for deriving successors when `refreshReuseInterval > 0`; defaults to one derived from `secret`. */
+    /**
+     * Key for deriving successors when `refreshReuseInterval > 0` (32+ random bytes, judged like
+     * `secret`); defaults to one derived from `secret`.
+     */
     refreshSuccessorSecret: secretSchema.optional(),
     /** Scopes a first-party login (password grant) may request. Default none. */
     scopes: z
@@ -89,7 +93,8 @@ const tokensSchema = z
     /** Tokens longer than this are refused before decoding. Default 8 KiB. */
     maxTokenBytes: z.number().int().min(512).max(65536).default(8192),
   })
-  .strict();
+  .strict()
+  .superRefine((tokens, ctx) => checkKey(tokens.refreshSuccessorSecret, ctx, 'refreshSuccessorSecret'));
 
 const passwordSchema = z
   .object({
@@ -329,9 +334,10 @@ const mfaSchema = z
      */
     required: z.boolean().default(false),
     /**
-     * AES-256 keys that encrypt TOTP secrets at rest (MF-02): one key, or a rotation list with the
-     * newest (sealing) key first. Each is exactly 32 random bytes, raw or base64/base64url. Without
-     * it, TOTP enrolment and verification answer 501 (`ERR_MFA_NOT_CONFIGURED`); gatehouse still starts.
+     * AES-256 keys that encrypt TOTP secrets at rest: one key, or a rotation list with the newest
+     * (sealing) key first. Each is exactly 32 random bytes, raw or base64/base64url (hand-made keys
+     * are refused like a weak `tokens.secret`). Without it, TOTP enrolment and verification answer
+     * 501 (`ERR_MFA_NOT_CONFIGURED`); gatehouse still starts.
      */
     secretKeys: z.union([secretBoxKeySchema, z.array(secretBoxKeySchema).min(1)]).optional(),
     /** Issuer shown in authenticator apps. Default: `account.appName`. */
@@ -349,7 +355,8 @@ const mfaSchema = z
     /** Backup codes per set (at least 10, MF-08). Default 10. */
     backupCodeCount: z.number().int().min(10).max(100).default(10),
   })
-  .strict();
+  .strict()
+  .superRefine((mfa, ctx) => checkAesKeys(mfa.secretKeys, ctx, 'secretKeys'));
 
 /** The zod schema of the configuration (exported for tooling; use {@link parseConfig}). */
 export const configSchema = z
@@ -393,8 +400,16 @@ export const configSchema = z
     apiKeys: apiKeysConfigSchema.prefault({}),
     /** Access tokens of other authorization servers accepted by `authenticate` (trusted issuers). */
     resourceServer: resourceServerConfigSchema.prefault({}),
-    /** Login with identity providers (GitHub, OpenID Connect, your own), account linking, return paths. */
-    oauth: oauthConfigSchema.prefault({}),
+    /**
+     * Login with identity providers (GitHub, OpenID Connect, your own), account linking, return
+     * paths. `flowSecret` and `tokenKeys` are keys: hand-made ones are refused like a weak `tokens.secret`.
+     */
+    oauth: oauthConfigSchema
+      .superRefine((oauth, ctx) => {
+        checkKey(oauth.flowSecret, ctx, 'flowSecret');
+        checkAesKeys(oauth.tokenKeys, ctx, 'tokenKeys');
+      })
+      .prefault({}),
     /** Clock, for tests. Default `() => new Date()`. */
     clock: z
       .custom<() => Date>((v) => typeof v === 'function', { message: 'must be a function returning a Date' })

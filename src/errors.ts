@@ -4,8 +4,21 @@
  * `status`, and a `message` that is safe to show a client: no internals, no stack, and nothing
  * that tells whether an account exists where that matters.
  *
+ * {@link isAuthError} with a code narrows to the class gatehouse throws with that code (see
+ * {@link AuthErrorByCode}), so `isAuthError(e, 'ERR_RATE_LIMITED') && e.retryAfter` needs no cast.
+ *
  * @module
  */
+import type { AuthErrorByCode } from './errors-by-code.js';
+import type { TokenErrorOptions, TokenRejection } from './token/rejection.js';
+
+export type { AuthErrorByCode } from './errors-by-code.js';
+export type {
+  TokenCheck,
+  TokenErrorOptions,
+  TokenRejection,
+  TokenRejectionReason,
+} from './token/rejection.js';
 
 /** Every stable error code gatehouse uses. New codes may be added; existing ones never change meaning. */
 export const AUTH_ERROR_CODES = [
@@ -56,6 +69,8 @@ export const AUTH_ERROR_CODES = [
   'ERR_OAUTH_IDENTITY_LINKED',
   'ERR_OAUTH_TOKENS_UNAVAILABLE',
   'ERR_OAUTH_LAST_SIGN_IN_METHOD',
+  // A key set of public keys only (a resource server) asked to sign.
+  'ERR_SIGNING_NOT_CONFIGURED',
 ] as const;
 
 /** A stable error code of an {@link AuthError}. */
@@ -107,24 +122,52 @@ export class InvalidCredentialsError extends AuthError {
   }
 }
 
-/** The access token's `exp` lies in the past (beyond the configured clock tolerance). */
+/**
+ * The access token's `exp` lies in the past (beyond the configured clock tolerance), or it was
+ * issued longer ago than the longest access-token lifetime. `detail` says which, for logs only.
+ */
 export class TokenExpiredError extends AuthError {
-  constructor(options?: { cause?: unknown }) {
+  /**
+   * Which check refused the token (`{ check: 'exp', reason: 'expired' }`), for server-side logs.
+   * Never sent to a client: `toJSON()` leaves it out and the HTTP layer answers `invalid_token`.
+   */
+  readonly detail: TokenRejection | undefined;
+
+  constructor(options?: TokenErrorOptions) {
     super('ERR_TOKEN_EXPIRED', 401, 'Token expired', options);
+    this.detail = options?.detail;
   }
 }
 
-/** The token's record in the token table is no longer active (logout, revocation, disabled account). */
+/**
+ * The token's record in the token table is no longer active (logout, revocation, disabled
+ * account) or is not there. `detail` may say which, for logs only.
+ */
 export class TokenRevokedError extends AuthError {
-  constructor() {
-    super('ERR_TOKEN_REVOKED', 401, 'Token revoked');
+  /** Which check refused the token (`jti` unknown or revoked), for server-side logs; never sent to a client. */
+  readonly detail: TokenRejection | undefined;
+
+  constructor(options?: TokenErrorOptions) {
+    super('ERR_TOKEN_REVOKED', 401, 'Token revoked', options);
+    this.detail = options?.detail;
   }
 }
 
-/** The token is malformed, too large, wrongly signed, or fails a claim check (`iss`, `aud`, `typ`, `nbf`, ...). */
+/**
+ * The token is malformed, too large, wrongly signed, or fails a claim check (`iss`, `aud`, `typ`,
+ * `nbf`, ...). The message is the same whatever failed; `detail` says which check, for logs only.
+ */
 export class TokenInvalidError extends AuthError {
-  constructor(options?: { cause?: unknown }) {
+  /**
+   * Which check refused the token, e.g. `{ check: 'aud', reason: 'mismatch' }`, for server-side
+   * logs. Never sent to a client: `toJSON()` leaves it out and the HTTP layer answers every token
+   * failure alike. `undefined` when the thrower did not say (API keys, external issuers).
+   */
+  readonly detail: TokenRejection | undefined;
+
+  constructor(options?: TokenErrorOptions) {
     super('ERR_TOKEN_INVALID', 401, 'Invalid token', options);
+    this.detail = options?.detail;
   }
 }
 
@@ -324,6 +367,18 @@ export class IssuerUnavailableError extends AuthError {
 }
 
 /**
+ * A token was to be signed, but the key set holds public keys only: a resource server configured to
+ * verify tokens (`tokens.keys` with `publicKey` and no `privateKey`) cannot issue them. Thrown at
+ * issue time (login, refresh, client credentials); answers 501 like the other features that are not
+ * configured. Give a key its `privateKey` to issue tokens.
+ */
+export class SigningNotConfiguredError extends AuthError {
+  constructor() {
+    super('ERR_SIGNING_NOT_CONFIGURED', 501, 'This feature is not available');
+  }
+}
+
+/**
  * Invalid configuration, thrown by `createGatehouse` at start-up. The message names the field,
  * e.g. `tokens.secret: must be at least 32 bytes`.
  */
@@ -343,9 +398,21 @@ export class ConfigError extends Error {
 }
 
 /**
- * True when `error` is an {@link AuthError} (optionally with the given code). Also recognises an
- * AuthError from another copy of this package (ESM and CJS loaded side by side), by its shape.
+ * The error type {@link isAuthError} narrows to for `code`: the class from {@link AuthErrorByCode}
+ * with `code` itself narrowed, so that a failed check never narrows a variable to `never` (several
+ * classes look alike to the compiler).
  */
+export type AuthErrorOf<C extends AuthErrorCode> = AuthErrorByCode[C] & { readonly code: C };
+
+/**
+ * True when `error` is an {@link AuthError} with the given code, narrowed to the class gatehouse
+ * throws it with ({@link AuthErrorByCode}): `if (isAuthError(e, 'ERR_RATE_LIMITED')) e.retryAfter`.
+ * Also recognises an AuthError from another copy of this package (ESM and CJS loaded side by side),
+ * by its shape.
+ */
+export function isAuthError<C extends AuthErrorCode>(error: unknown, code: C): error is AuthErrorOf<C>;
+/** True when `error` is an {@link AuthError} (of any code, or of `code` when given). */
+export function isAuthError(error: unknown, code?: AuthErrorCode): error is AuthError;
 export function isAuthError(error: unknown, code?: AuthErrorCode): error is AuthError {
   const looksLike =
     error instanceof AuthError ||

@@ -102,6 +102,22 @@ export interface SecurityEventMap {
   'password.reset_requested': { readonly userId: string | null };
   'password.reset': { readonly userId: string; readonly revokedTokens: number };
   'account.enabled': { readonly userId: string };
+  /**
+   * A user's role was changed (`gatehouse.account.setRole`, or `gatehouse set-role` on the command
+   * line): a change of privileges, logged at `warn` by `subscribeJsonLines` (OWASP Logging
+   * Vocabulary, `authz_change`). Guards read the new role from the next request on.
+   */
+  'user.role_changed': {
+    readonly userId: string;
+    readonly from: string;
+    readonly to: string;
+    /** The id of whoever made the change, when the caller names them (`changedBy`); else `null`. */
+    readonly changedBy: string | null;
+    /** `service`: through `setRole`; `cli`: through `gatehouse set-role`. */
+    readonly via: 'service' | 'cli';
+    /** Tokens revoked with the change (`revokeSessions: true`); 0 when the sessions were kept. */
+    readonly revokedTokens: number;
+  };
   /** TOTP enrolment started: a pending secret was stored (not active until confirmed). */
   'mfa.enrolment_started': { readonly userId: string };
   /** A second factor became active (enrolment confirmed); other sessions were revoked. */

@@ -8,22 +8,32 @@
  * re-serialized, forms re-encoded, a `Buffer` or string as is), but a body that parser refuses
  * (malformed JSON, over its own limit) is answered by your error handler, not by gatehouse.
  *
+ * Types: every `Request` has `auth?: Principal | null` (a global augmentation), and
+ * {@link requireAuth} reads it as a `Principal` behind a guard. The guards are generic over the
+ * route, so `req.params` stays typed from the path in your handlers and in `authorize`'s callback.
+ *
  * @example
  * ```ts
  * import express from 'express';
- * import { gatehouseExpress } from 'gatehouse/express';
+ * import { gatehouseExpress, requireAuth } from 'gatehouse/express';
  *
  * const gh = gatehouseExpress(gatehouse);
  * const app = express();
  * app.use('/auth', gh.router()); // before the body parsers
  * app.use(express.json());
- * app.post('/generate/text', gh.authenticate(), (req, res) => res.json({ user: req.auth?.userId }));
- * app.post('/generate/image', gh.authenticate(), gh.requireRole('ADMIN'), handler);
+ * app.post('/generate/text', gh.authenticate(), (req, res) => res.json({ user: requireAuth(req).userId }));
+ * app.get('/docs/:id', gh.authenticate(), gh.authorize('viewer', (req) => ({ type: 'doc', id: req.params.id })), handler);
  * ```
  *
  * @module
  */
-import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
+import express, {
+  type NextFunction,
+  type Request,
+  type RequestHandler,
+  type Response,
+  type Router,
+} from 'express';
 import type { Gatehouse } from '../../src/gatehouse.js';
 import {
   type AuthenticateOptions,
@@ -35,6 +45,7 @@ import {
 } from '../../src/http/guards.js';
 import { credentialsFromNode, requestFromNode, sendResponse, sendResult } from '../../src/http/node.js';
 import { normalizeRequestTarget } from '../../src/http/path.js';
+import { PrincipalMissingError, requirePrincipal } from '../../src/http/principal.js';
 import { serverError } from '../../src/http/responses.js';
 import { AuthRoutes } from '../../src/http/routes.js';
 
@@ -45,6 +56,36 @@ declare global {
       auth?: Principal | null;
     }
   }
+}
+
+/**
+ * A gatehouse guard as Express middleware. Generic over the route's params, bodies, query and
+ * locals, so it fits any route without fixing its types: the handlers after it keep `req.params`
+ * typed from the path.
+ */
+export type GuardHandler = <
+  P = Request['params'],
+  ResBody = unknown,
+  ReqBody = unknown,
+  ReqQuery = Request['query'],
+  // biome-ignore lint/suspicious/noExplicitAny: Express's own constraint on locals
+  Locals extends Record<string, any> = Record<string, any>,
+>(
+  req: Request<P, ResBody, ReqBody, ReqQuery, Locals>,
+  res: Response<ResBody, Locals>,
+  next: NextFunction,
+) => Promise<void>;
+
+/**
+ * The principal a gatehouse guard set on `req`, typed `Principal` (never `null`). Behind
+ * `authenticate()`, `basicAuth()`, `requireRole()` and the other guards that refuse anonymous
+ * requests it always returns; without one before the handler (or behind
+ * `authenticate({ optional: true })` on an anonymous request) it throws
+ * {@link PrincipalMissingError}, which Express answers with a 500: the handler never runs as
+ * nobody.
+ */
+export function requireAuth(req: { readonly auth?: Principal | null | undefined }): Principal {
+  return requirePrincipal(req.auth);
 }
 
 /** Options of {@link gatehouseExpress}. */
@@ -80,9 +121,8 @@ export function gatehouseExpress(gatehouse: Gatehouse, options: ExpressAdapterOp
     else sendResult(res, serverError());
   };
 
-  const guard =
-    (check: (req: Request) => Promise<GuardOutcome> | GuardOutcome): RequestHandler =>
-    async (req, res, next) => {
+  const guard = (check: (req: Request) => Promise<GuardOutcome> | GuardOutcome): GuardHandler => {
+    const middleware = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
       let outcome: GuardOutcome;
       try {
         outcome = await check(req);
@@ -97,6 +137,9 @@ export function gatehouseExpress(gatehouse: Gatehouse, options: ExpressAdapterOp
       req.auth = outcome.principal;
       next();
     };
+    // Sound for every route: the middleware reads only headers and the socket, and sets `req.auth`.
+    return middleware as GuardHandler;
+  };
 
   const credentials = (req: Request) => credentialsFromNode(req, clientIp(req));
 
@@ -124,27 +167,33 @@ export function gatehouseExpress(gatehouse: Gatehouse, options: ExpressAdapterOp
       return router;
     },
     /** Requires a valid access token (Bearer, or the cookie in cookie mode); sets `req.auth`. */
-    authenticate: (opts: AuthenticateOptions = {}): RequestHandler =>
+    authenticate: (opts: AuthenticateOptions = {}): GuardHandler =>
       guard((req) => guards.authenticate(credentials(req), opts)),
     /** HTTP Basic against the user store or static credentials; sets `req.auth`. */
-    basicAuth: (opts: BasicAuthOptions = {}): RequestHandler =>
+    basicAuth: (opts: BasicAuthOptions = {}): GuardHandler =>
       guard((req) => guards.basic(credentials(req), opts)),
     /** After `authenticate`: 403 unless the principal has one of the roles. */
-    requireRole: (...roles: string[]): RequestHandler => guard((req) => guards.requireRole(req.auth, roles)),
+    requireRole: (...roles: string[]): GuardHandler => guard((req) => guards.requireRole(req.auth, roles)),
     /** After `authenticate`: 403 `insufficient_scope` unless every scope was granted. */
-    requireScope: (...scopes: string[]): RequestHandler =>
+    requireScope: (...scopes: string[]): GuardHandler =>
       guard((req) => guards.requireScope(req.auth, scopes)),
     /** After `authenticate`: 403 unless the role (with the configured hierarchy) has every permission. */
-    requirePermission: (...permissions: string[]): RequestHandler =>
+    requirePermission: (...permissions: string[]): GuardHandler =>
       guard((req) => guards.requirePermission(req.auth, permissions)),
     /**
      * After `authenticate`: asks the configured policy decider whether the principal may
-     * `action` on the resource that `resourceFrom` names; 403 (or 404 with `hideForbidden`).
+     * `action` on the resource that `resourceFrom` names; 401 without a principal (then
+     * `resourceFrom` is not called), 403 when denied (or 404 with `hideForbidden`).
+     * `resourceFrom` gets the route's typed request: in
+     * `app.get('/docs/:id', gh.authenticate(), gh.authorize(...), handler)`, `req.params.id` is a
+     * `string`. `P` is inferred from the path behind another guard (where `authorize` belongs);
+     * first in line or under `use`, name it: `gh.authorize<{ id: string }>(...)`.
      */
-    authorize: (
+    authorize: <P = Request['params']>(
       action: string,
-      resourceFrom: (target: Request) => ResourceRef | Promise<ResourceRef>,
-    ): RequestHandler => guard(async (req) => guards.authorize(req.auth, action, await resourceFrom(req))),
+      resourceFrom: (req: Request<P>) => ResourceRef | Promise<ResourceRef>,
+    ): RequestHandler<P> =>
+      guard((req) => guards.authorize(req.auth, action, () => resourceFrom(req as unknown as Request<P>))),
     /**
      * App-wide middleware, first in line: decodes percent-encoded unreserved characters in the
      * path, so Express routes `/%61dmin` to the `/admin` route and its guards like Hono and
@@ -161,4 +210,5 @@ export function gatehouseExpress(gatehouse: Gatehouse, options: ExpressAdapterOp
   };
 }
 
-export type { AuthenticateOptions, BasicAuthOptions, Principal };
+export type { AuthenticateOptions, BasicAuthOptions, Principal, ResourceRef };
+export { PrincipalMissingError };

@@ -5,19 +5,25 @@
  * `plugin` decorates every request with `request.auth` (register it once, at the root); `routes`
  * is an encapsulated plugin that hands the raw body to the auth routes, so your own content-type
  * parsers and limits are untouched. Guards are async hooks, usable as `preHandler` or, to refuse
- * before the body is even read, as `onRequest`.
+ * before the body is even read, as `onRequest`. Both work through `app.inject()` as over HTTP.
+ *
+ * Types: every `FastifyRequest` has `auth: Principal | null` (a module augmentation), and
+ * {@link requireAuth} reads it as a `Principal` behind a guard. `authorize`'s callback gets the
+ * route's typed request (`request.params` from the route's `Params`).
  *
  * @example
  * ```ts
  * import Fastify from 'fastify';
- * import { gatehouseFastify } from 'gatehouse/fastify';
+ * import { gatehouseFastify, requireAuth } from 'gatehouse/fastify';
  *
  * const gh = gatehouseFastify(gatehouse);
  * const app = Fastify();
  * await app.register(gh.plugin);
  * await app.register(gh.routes, { prefix: '/auth' });
- * app.post('/generate/text', { preHandler: [gh.authenticate()] }, async (request) => ({ user: request.auth?.userId }));
- * app.post('/generate/image', { preHandler: [gh.authenticate(), gh.requireRole('ADMIN')] }, handler);
+ * app.post('/generate/text', { preHandler: [gh.authenticate()] }, async (request) => ({ user: requireAuth(request).userId }));
+ * app.get<{ Params: { id: string } }>('/docs/:id', {
+ *   preHandler: [gh.authenticate(), gh.authorize('viewer', (request) => ({ type: 'doc', id: request.params.id }))],
+ * }, handler);
  * ```
  *
  * @module
@@ -28,6 +34,12 @@ import type {
   FastifyPluginAsync,
   FastifyReply,
   FastifyRequest,
+  FastifySchema,
+  FastifyTypeProvider,
+  FastifyTypeProviderDefault,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+  RouteGenericInterface,
 } from 'fastify';
 import type { Gatehouse } from '../../src/gatehouse.js';
 import {
@@ -39,6 +51,7 @@ import {
   type ResourceRef,
 } from '../../src/http/guards.js';
 import { credentialsFromNode, requestFromNode } from '../../src/http/node.js';
+import { PrincipalMissingError, requirePrincipal } from '../../src/http/principal.js';
 import { clientError, type HttpResult, serverError } from '../../src/http/responses.js';
 import { AuthRoutes } from '../../src/http/routes.js';
 
@@ -55,8 +68,30 @@ export interface FastifyAdapterOptions {
   readonly clientIp?: (request: FastifyRequest) => string | undefined;
 }
 
-/** A guard as an async Fastify hook (`preHandler` or `onRequest`). */
+/** A guard as an async Fastify hook (`preHandler` or `onRequest`); it fits any route. */
 export type GatehouseHook = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+
+/**
+ * The request of a route with the given route generic (`{ Params, Querystring, Body, Headers }`),
+ * schema and type provider, as Fastify types it for the route's own handler.
+ */
+export type RouteRequest<
+  RouteGeneric extends RouteGenericInterface = RouteGenericInterface,
+  SchemaCompiler extends FastifySchema = FastifySchema,
+  TypeProvider extends FastifyTypeProvider = FastifyTypeProviderDefault,
+> = FastifyRequest<RouteGeneric, RawServerDefault, RawRequestDefaultExpression, SchemaCompiler, TypeProvider>;
+
+/**
+ * The principal a gatehouse guard set on `request`, typed `Principal` (never `null`). Behind
+ * `authenticate()`, `basicAuth()`, `requireRole()` and the other guards that refuse anonymous
+ * requests it always returns; without one before the handler (or behind
+ * `authenticate({ optional: true })` on an anonymous request) it throws
+ * {@link PrincipalMissingError}, which Fastify answers with a 500: the handler never runs as
+ * nobody.
+ */
+export function requireAuth(request: { readonly auth?: Principal | null | undefined }): Principal {
+  return requirePrincipal(request.auth);
+}
 
 function sendResult(reply: FastifyReply, result: HttpResult): FastifyReply {
   reply.code(result.status).headers(result.headers);
@@ -165,17 +200,35 @@ export function gatehouseFastify(gatehouse: Gatehouse, options: FastifyAdapterOp
       guard((request) => guards.requirePermission(request.auth, permissions)),
     /**
      * After `authenticate`: asks the configured policy decider whether the principal may
-     * `action` on the resource that `resourceFrom` names; 403 (or 404 with `hideForbidden`).
+     * `action` on the resource that `resourceFrom` names; 401 without a principal (then
+     * `resourceFrom` is not called), 403 when denied (or 404 with `hideForbidden`).
+     * `resourceFrom` gets the route's typed request: on
+     * `app.get<{ Params: { id: string } }>('/docs/:id', ...)`, `request.params.id` is a `string`
+     * (the route generic, schema and type provider are inferred from the route).
      */
-    authorize: (
+    authorize: <
+      RouteGeneric extends RouteGenericInterface = RouteGenericInterface,
+      SchemaCompiler extends FastifySchema = FastifySchema,
+      TypeProvider extends FastifyTypeProvider = FastifyTypeProviderDefault,
+    >(
       action: string,
-      resourceFrom: (target: FastifyRequest) => ResourceRef | Promise<ResourceRef>,
-    ): GatehouseHook =>
-      guard(async (request) => guards.authorize(request.auth, action, await resourceFrom(request))),
+      resourceFrom: (
+        request: RouteRequest<RouteGeneric, SchemaCompiler, TypeProvider>,
+      ) => ResourceRef | Promise<ResourceRef>,
+    ): ((
+      request: RouteRequest<RouteGeneric, SchemaCompiler, TypeProvider>,
+      reply: FastifyReply,
+    ) => Promise<unknown>) =>
+      guard((request) =>
+        guards.authorize(request.auth, action, () =>
+          resourceFrom(request as RouteRequest<RouteGeneric, SchemaCompiler, TypeProvider>),
+        ),
+      ),
     /** The framework-independent parts, for custom wiring. */
     guards,
     authRoutes,
   };
 }
 
-export type { AuthenticateOptions, BasicAuthOptions, Principal };
+export type { AuthenticateOptions, BasicAuthOptions, Principal, ResourceRef };
+export { PrincipalMissingError };

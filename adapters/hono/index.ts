@@ -1,6 +1,11 @@
 /**
  * `gatehouse/hono`: the auth routes as a Hono sub-app and the guards as Hono middleware. Runs on
- * `@hono/node-server` and on any fetch runtime. Translation only: every behaviour is in the core.
+ * `@hono/node-server` and on any fetch runtime, and through `app.request()` in tests.
+ * Translation only: every behaviour is in the core.
+ *
+ * Types: a guard that requires a principal (`authenticate()`, `basicAuth()`, `requireRole()`,
+ * ...) carries {@link AuthenticatedEnv}, so in the handlers after it `c.get('auth')` is a
+ * `Principal`; behind `authenticate({ optional: true })` it stays `Principal | null`.
  *
  * @example
  * ```ts
@@ -10,7 +15,7 @@
  * const gh = gatehouseHono(gatehouse);
  * const app = new Hono<GatehouseEnv>();
  * app.route('/auth', gh.routes());
- * app.post('/generate/text', gh.authenticate(), (c) => c.json({ user: c.get('auth')?.userId }));
+ * app.post('/generate/text', gh.authenticate(), (c) => c.json({ user: c.get('auth').userId }));
  * app.post('/generate/image', gh.authenticate(), gh.requireRole('ADMIN'), handler);
  * ```
  *
@@ -27,12 +32,24 @@ import {
   type Principal,
   type ResourceRef,
 } from '../../src/http/guards.js';
+import { PrincipalMissingError, requirePrincipal } from '../../src/http/principal.js';
 import { toResponse } from '../../src/http/responses.js';
 import { AuthRoutes } from '../../src/http/routes.js';
 
-/** Hono environment with the typed `auth` variable: `c.get('auth')` is the principal. */
+/**
+ * Hono environment with the typed `auth` variable: `c.get('auth')` is the principal a guard set,
+ * or `null` (no guard yet, or an anonymous request through `authenticate({ optional: true })`).
+ */
 export interface GatehouseEnv {
   Variables: { auth: Principal | null };
+}
+
+/**
+ * The environment a guard that requires a principal adds for the handlers after it: Hono
+ * intersects it with the app's, so there `c.get('auth')` is a `Principal`, never `null`.
+ */
+export interface AuthenticatedEnv {
+  Variables: { auth: Principal };
 }
 
 /** Options of {@link gatehouseHono}. */
@@ -41,7 +58,21 @@ export interface HonoAdapterOptions {
   readonly clientIp?: (c: Context) => string | undefined;
 }
 
-type Middleware = MiddlewareHandler<GatehouseEnv>;
+/** `authenticate()`: the principal is guaranteed unless the guard is optional. */
+export interface AuthenticateMiddleware {
+  (options?: AuthenticateOptions & { readonly optional?: false }): MiddlewareHandler<AuthenticatedEnv>;
+  (options: AuthenticateOptions): MiddlewareHandler<GatehouseEnv>;
+}
+
+/**
+ * The principal a gatehouse guard set, typed `Principal` (never `null`), for code that gets a
+ * context whose type does not show the guard (a helper taking `Context<GatehouseEnv>`, a
+ * sub-app guarded with `use`). Behind a guard that requires a principal it always returns;
+ * otherwise it throws {@link PrincipalMissingError}, which Hono answers with a 500.
+ */
+export function requireAuth(c: { get(key: 'auth'): Principal | null | undefined }): Principal {
+  return requirePrincipal(c.get('auth'));
+}
 
 function socketAddress(c: Context): string | undefined {
   const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
@@ -53,16 +84,28 @@ export function gatehouseHono(gatehouse: Gatehouse, options: HonoAdapterOptions 
   const guards = new HttpGuards(gatehouse);
   const authRoutes = new AuthRoutes(gatehouse, guards);
   const clientIp = options.clientIp ?? socketAddress;
-  const credentials = (c: Context) => credentialsFromHeaders(c.req.method, c.req.raw.headers, clientIp(c));
+  const credentials = (c: Context) => {
+    const found = credentialsFromHeaders(c.req.method, c.req.raw.headers, clientIp(c));
+    // Fetch runtimes and `app.request()` may hand over no `Host` line: the URL's host is the same fact.
+    return found.host === undefined ? { ...found, host: new URL(c.req.url).host } : found;
+  };
 
-  const guard =
-    (check: (c: Context<GatehouseEnv>) => Promise<GuardOutcome> | GuardOutcome): Middleware =>
-    async (c, next) => {
+  /** A guard as middleware; `E` is the environment it guarantees to the handlers after it. */
+  const guard = <E extends GatehouseEnv | AuthenticatedEnv, P extends string = string>(
+    check: (c: Context<GatehouseEnv, P>) => Promise<GuardOutcome> | GuardOutcome,
+  ): MiddlewareHandler<E, P> => {
+    const middleware: MiddlewareHandler<GatehouseEnv, P> = async (c, next) => {
       const outcome = await check(c);
       if (!outcome.ok) return toResponse(outcome.result);
       c.set('auth', outcome.principal);
       await next();
     };
+    // `E` only narrows what `c.get('auth')` is typed as after the guard; the value is the same.
+    return middleware as unknown as MiddlewareHandler<E, P>;
+  };
+
+  const authenticate = ((opts: AuthenticateOptions = {}) =>
+    guard((c) => guards.authenticate(credentials(c), opts))) as AuthenticateMiddleware;
 
   return {
     /** The auth routes as a sub-app; mount it with `app.route('/auth', gh.routes())`. */
@@ -78,31 +121,45 @@ export function gatehouseHono(gatehouse: Gatehouse, options: HonoAdapterOptions 
       });
       return app;
     },
-    /** Requires a valid access token (Bearer, or the cookie in cookie mode); sets `c.get('auth')`. */
-    authenticate: (opts: AuthenticateOptions = {}): Middleware =>
-      guard((c) => guards.authenticate(credentials(c), opts)),
+    /**
+     * Requires a valid access token (Bearer, or the cookie in cookie mode); sets `c.get('auth')`,
+     * typed `Principal` after it (`Principal | null` with `{ optional: true }`).
+     */
+    authenticate,
     /** HTTP Basic against the user store or static credentials; sets `c.get('auth')`. */
-    basicAuth: (opts: BasicAuthOptions = {}): Middleware => guard((c) => guards.basic(credentials(c), opts)),
+    basicAuth: (opts: BasicAuthOptions = {}): MiddlewareHandler<AuthenticatedEnv> =>
+      guard((c) => guards.basic(credentials(c), opts)),
     /** After `authenticate`: 403 unless the principal has one of the roles. */
-    requireRole: (...roles: string[]): Middleware => guard((c) => guards.requireRole(c.get('auth'), roles)),
+    requireRole: (...roles: string[]): MiddlewareHandler<AuthenticatedEnv> =>
+      guard((c) => guards.requireRole(c.get('auth'), roles)),
     /** After `authenticate`: 403 `insufficient_scope` unless every scope was granted. */
-    requireScope: (...scopes: string[]): Middleware =>
+    requireScope: (...scopes: string[]): MiddlewareHandler<AuthenticatedEnv> =>
       guard((c) => guards.requireScope(c.get('auth'), scopes)),
     /** After `authenticate`: 403 unless the role (with the configured hierarchy) has every permission. */
-    requirePermission: (...permissions: string[]): Middleware =>
+    requirePermission: (...permissions: string[]): MiddlewareHandler<AuthenticatedEnv> =>
       guard((c) => guards.requirePermission(c.get('auth'), permissions)),
     /**
      * After `authenticate`: asks the configured policy decider whether the principal may
-     * `action` on the resource that `resourceFrom` names; 403 (or 404 with `hideForbidden`).
+     * `action` on the resource that `resourceFrom` names; 401 without a principal (then
+     * `resourceFrom` is not called), 403 when denied (or 404 with `hideForbidden`).
+     * `resourceFrom` gets the context typed with the route's path `P`, so for `'/docs/:id'`
+     * `c.req.param('id')` is a `string`. Hono infers `P` only for the last handler of a route;
+     * in front of a handler, name the path: `gh.authorize<'/docs/:id'>('viewer', (c) => ...)`.
      */
-    authorize: (
+    authorize: <P extends string = string>(
       action: string,
-      resourceFrom: (target: Context<GatehouseEnv>) => ResourceRef | Promise<ResourceRef>,
-    ): Middleware => guard(async (c) => guards.authorize(c.get('auth'), action, await resourceFrom(c))),
+      resourceFrom: (c: Context<AuthenticatedEnv, P>) => ResourceRef | Promise<ResourceRef>,
+    ): MiddlewareHandler<AuthenticatedEnv, P> =>
+      guard<AuthenticatedEnv, P>((c) =>
+        guards.authorize(c.get('auth'), action, () =>
+          resourceFrom(c as unknown as Context<AuthenticatedEnv, P>),
+        ),
+      ),
     /** The framework-independent parts, for custom wiring. */
     guards,
     authRoutes,
   };
 }
 
-export type { AuthenticateOptions, BasicAuthOptions, Principal };
+export type { AuthenticateOptions, BasicAuthOptions, Principal, ResourceRef };
+export { PrincipalMissingError };

@@ -1,13 +1,15 @@
 /**
  * AccountService: the account lifecycle flows around login — email verification, password
- * reset, email change, account deletion, administrator unlock — with their mails.
+ * reset, email change, account deletion, administrator unlock and role changes — with their mails.
  *
  * `AccountService` is the facade: each flow lives in a module of its own (`email-verification.ts`,
- * `password-reset.ts`, `email-change.ts`, `account-deletion.ts`, `account-notices.ts`), with the
+ * `password-reset.ts`, `email-change.ts`, `account-deletion.ts`, `account-notices.ts`; the role
+ * change in `../auth/role-change.ts`, shared with the `gatehouse set-role` command), with the
  * password check in `reauthentication.ts` and their shared state in `account-flow-context.ts`.
  *
  * @module
  */
+import { changeRole, type RoleChange, type SetRoleOptions } from '../auth/role-change.js';
 import type { ResolvedConfig } from '../config.js';
 import type { LockoutService } from '../defense/lockout.js';
 import type { RateLimiter } from '../defense/rate-limiter.js';
@@ -159,6 +161,28 @@ export class AccountService {
   /** Mails the owner that their account was locked (from the `account.locked` event). */
   async notifyLocked(userId: string, until: Date | null): Promise<void> {
     return notifyLocked(this.#ctx, userId, until);
+  }
+
+  /**
+   * Sets a user's role (administrator action; it checks nobody's permission, so call it behind your
+   * own check, e.g. `requireRole('ADMIN')`). With `authorization.roles` configured, a role it does
+   * not define (other than `USER`, the registration default) throws `UnknownRoleError`; a
+   * malformed name, `ValidationError`; an unknown user, `NotFoundError`. Emits `user.role_changed`.
+   * Guards use the new role from the next request on, on every session: the role is read from the
+   * user per request, never from the token's `role` claim (the role at issue). `revokeSessions:
+   * true` also ends every session (`token.revoked`), e.g. for a demotion after a compromise. See
+   * `src/auth/role-change.ts`.
+   */
+  async setRole(
+    userId: string,
+    role: string,
+    options: SetRoleOptions = {},
+    context?: RequestContext,
+  ): Promise<RoleChange> {
+    const { store, tokens, events, clock, config } = this.#ctx.options;
+    const revokeAllForUser = (id: string) => tokens.revokeAllForUser(id);
+    const deps = { users: store.users, revokeAllForUser, events, clock, roles: config.authorization.roles };
+    return changeRole(deps, userId, role, options, context);
   }
 
   /** Lifts a lockout (administrator action). `true` when the account was locked. */

@@ -13,7 +13,10 @@ export interface PinoLikeLogger {
   warn(object: object, message?: string): void;
 }
 
-/** Events logged at `warn` with a pino-like logger (with authorization denies); the rest at `info`. */
+/**
+ * Failures, logged at `warn` with a pino-like logger (with authorization denies and
+ * {@link ATTENTION_EVENTS}); the rest at `info`.
+ */
 const WARNING_EVENTS = new Set<SecurityEvent['type']>([
   'login.failed',
   'account.locked',
@@ -26,6 +29,13 @@ const WARNING_EVENTS = new Set<SecurityEvent['type']>([
   'client.authentication_failed',
   'api_key.rejected',
 ]);
+
+/**
+ * Successes logged at `warn` all the same, because someone should look at them: a change of a
+ * user's privileges (OWASP Logging Vocabulary: `authz_change` is a WARN event). Their `outcome`
+ * stays `success`.
+ */
+const ATTENTION_EVENTS = new Set<SecurityEvent['type']>(['user.role_changed']);
 
 /** Whether an event records a failure: a failure type, or an authorization decision that denied. */
 function isFailure(event: SecurityEvent): boolean {
@@ -56,7 +66,7 @@ export function subscribeJsonLines(
       sink(`${JSON.stringify(record)}\n`);
       return;
     }
-    if (isFailure(event)) sink.warn(record, event.type);
+    if (isFailure(event) || ATTENTION_EVENTS.has(event.type)) sink.warn(record, event.type);
     else sink.info(record, event.type);
   });
 }

@@ -13,7 +13,6 @@
  * @module
  */
 import type { ApiKeyInfo } from '../apikey/api-key-service.js';
-import { SessionRequiredError } from '../errors.js';
 import { clientError, type HttpResult, jsonResult } from './responses.js';
 import type { Route, RouteInput, RouteKit, RouteTable } from './route-kit.js';
 
@@ -36,11 +35,9 @@ export function apiKeyRoutes(kit: RouteKit): RouteTable {
     (run: (userId: string, body: Record<string, unknown>, input: RouteInput) => Promise<HttpResult>): Route =>
     async (input) => {
       if (!gatehouse.config.apiKeys.enabled) return clientError(404, 'not_found', 'Not found');
+      // Refuses an API key (and any other non-session credential) with 403 session_required.
       const principal = await kit.principal(input);
       if ('status' in principal) return principal;
-      if (principal.method === 'api_key' || principal.kind !== 'user' || principal.user === null) {
-        return kit.flowError(new SessionRequiredError());
-      }
       const body = input.request.method.toUpperCase() === 'POST' ? await kit.body(input) : {};
       try {
         return await run(principal.userId, body, input);

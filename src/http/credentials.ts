@@ -15,7 +15,7 @@ export interface RequestCredentials {
   readonly method: string;
   /**
    * Every `Authorization` header line. Node folds duplicates of this header away, so adapters on
-   * Node pass `req.headersDistinct.authorization` (an array); fetch runtimes pass the joined string.
+   * Node pass every line of it (an array, duplicates kept); fetch runtimes pass the joined string.
    */
   readonly authorization?: string | readonly string[] | undefined;
   /** The `Cookie` header. */

@@ -10,7 +10,6 @@ import type { PublicUser } from '../auth/public-user.js';
 import { isAuthError } from '../errors.js';
 import type { RequestContext } from '../events.js';
 import type { Gatehouse } from '../gatehouse.js';
-import { isFailClosed } from '../policy/decision-log.js';
 import { apiKeyPrincipal, externalPrincipal, readApiKey } from './alternative-credentials.js';
 import {
   type CookieSettings,
@@ -20,6 +19,7 @@ import {
   originAllowed,
 } from './cookie-session.js';
 import { parseAuthorization, parseCookies, type RequestCredentials } from './credentials.js';
+import { decideAccess } from './object-authorization.js';
 import {
   bearerErrorResult,
   clientError,
@@ -93,9 +93,6 @@ export interface BasicAuthOptions {
   /** Check against these static credentials instead of the user store. */
   readonly credentials?: BasicCredentials;
 }
-
-/** A guard needs only `allowed`: no explanation tree on the request path. */
-const FAST_DECISION = Object.freeze({ explain: false });
 
 const allowed = (principal: Principal | null): GuardOutcome => ({ ok: true, principal });
 const refused = (result: HttpResult): GuardOutcome => ({ ok: false, result });
@@ -333,84 +330,23 @@ export class HttpGuards {
   }
 
   /**
-   * Object-level authorization: asks the configured decider (`authorization.decider`, a
-   * `PolicyEvaluator` or a decision-service client) whether the principal — as subject
-   * `user:<id>` (a registered client: `client:<id>`) with its role and token scopes as
-   * attributes — may `action` on `resource`.
-   * 401 without a principal; denied -> 403, or 404 with `authorization.hideForbidden` (the same
-   * answer as an unknown route). No decider, a thrown error or a timeout deny (fail closed).
+   * Object-level authorization: asks the configured decider (`authorization.decider`) whether the
+   * principal may `action` on `resource` — see {@link decideAccess}. 401 without a principal;
+   * denied -> 403, or 404 with `authorization.hideForbidden` (the same answer as an unknown
+   * route). `resource` may be a function of the principal: it is then called only once a
+   * principal is known, so an anonymous request never reaches your resource lookup.
    */
   async authorize(
     principal: Principal | null | undefined,
     action: string,
-    resource: ResourceRef,
+    resource: ResourceRef | ((principal: Principal) => ResourceRef | Promise<ResourceRef>),
     context?: Readonly<Record<string, unknown>>,
   ): Promise<GuardOutcome> {
     if (!principal) return refused(bearerErrorResult(this.#realm));
-    const { decider, hideForbidden } = this.#gatehouse.config.authorization;
-    let granted = false;
-    const started = performance.now();
-    try {
-      const decision = decider
-        ? await decider.check(
-            {
-              subject: {
-                // A registered client is asked about as `client:<id>` and another issuer's subject as
-                // `<subjectType>:<sub>`, so no rule for your own users (`user:*`) admits either.
-                type: this.#subjectType(principal),
-                id: principal.userId,
-                attributes: {
-                  role: principal.role,
-                  scopes: [...principal.scopes],
-                  method: principal.method,
-                  ...(principal.issuer === undefined ? {} : { issuer: principal.issuer }),
-                },
-              },
-              action,
-              resource,
-              ...(context ? { context } : {}),
-            },
-            FAST_DECISION,
-          )
-        : undefined;
-      granted = decision?.allowed === true;
-      // AZ-02: a deny because the decider could not decide (store or PDP down, bad input) is logged.
-      if (!granted && decision && isFailClosed(decision.code)) {
-        this.#failedClosed(principal, action, resource, decision.code, started);
-      }
-    } catch {
-      granted = false;
-      this.#failedClosed(principal, action, resource, 'decider_error', started);
-    }
-    if (granted) return allowed(principal);
+    const target = typeof resource === 'function' ? await resource(principal) : resource;
+    if (await decideAccess(this.#gatehouse, principal, action, target, context)) return allowed(principal);
+    const { hideForbidden } = this.#gatehouse.config.authorization;
     return refused(hideForbidden ? clientError(404, 'not_found', 'Not found') : forbiddenResult());
-  }
-
-  /** Reports a fail-closed `authorize` deny as an `authz.decision` security event (AZ-02). */
-  #failedClosed(
-    principal: Principal,
-    action: string,
-    resource: ResourceRef,
-    code: string,
-    started: number,
-  ): void {
-    this.#gatehouse.events.emit('authz.decision', undefined, this.#gatehouse.now(), {
-      subject: `${this.#subjectType(principal)}:${principal.userId}`.slice(0, 256),
-      action: String(action).slice(0, 256),
-      resource: `${resource.type}:${resource.id}`.slice(0, 256),
-      allowed: false,
-      code,
-      failClosed: true,
-      durationMs: performance.now() - started,
-    });
-  }
-
-  #subjectType(principal: Principal): string {
-    if (principal.kind === 'client') return 'client';
-    if (principal.issuer === undefined) return 'user';
-    const issuer = this.#gatehouse.config.resourceServer.issuers.find((i) => i.issuer === principal.issuer);
-    // Unreachable for principals built by authenticate; a type no model declares denies.
-    return issuer?.subjectType ?? 'external_user';
   }
 
   /** 401 without a principal; 403 `insufficient_scope` (RFC 6750 §3.1) unless every scope was granted. */

@@ -13,15 +13,43 @@ const first = (value: string | string[] | undefined): string | undefined =>
   Array.isArray(value) ? value[0] : value;
 
 /**
+ * Every header line of a request by lower-case name, duplicates kept. `req.headersDistinct` where
+ * Node provides it; otherwise (requests that only look like an `IncomingMessage`, such as
+ * light-my-request's behind Fastify's `inject()`) rebuilt from `req.rawHeaders`, or from
+ * `req.headers` when even those are missing.
+ */
+export function distinctHeaders(req: IncomingMessage): Record<string, string[]> {
+  const own = (req as Partial<Pick<IncomingMessage, 'headersDistinct'>>).headersDistinct;
+  if (own) return own as Record<string, string[]>;
+  const result: Record<string, string[]> = Object.create(null);
+  const raw: readonly string[] | undefined = req.rawHeaders;
+  if (Array.isArray(raw) && raw.length > 0) {
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const name = (raw[i] as string).toLowerCase();
+      const values = result[name] ?? [];
+      values.push(raw[i + 1] as string);
+      result[name] = values;
+    }
+    return result;
+  }
+  for (const [name, value] of Object.entries(req.headers ?? {})) {
+    if (value !== undefined) result[name] = Array.isArray(value) ? [...value] : [String(value)];
+  }
+  return result;
+}
+
+/**
  * Guard credentials from a Node request. Node keeps only the first of duplicate `Authorization`
- * headers in `req.headers`, so all of them are read from `req.headersDistinct`: two headers are
- * refused as `invalid_request` rather than silently resolved.
+ * headers in `req.headers`, so all of them are read from {@link distinctHeaders}: two headers are
+ * refused as `invalid_request` (RFC 9110 §5.3: the field is not a list) rather than silently
+ * resolved.
  */
 export function credentialsFromNode(req: IncomingMessage, ip: string | undefined): RequestCredentials {
   const h = req.headers;
+  const distinct = distinctHeaders(req);
   return {
     method: (req.method ?? 'GET').toUpperCase(),
-    authorization: req.headersDistinct.authorization,
+    authorization: distinct.authorization,
     cookie: h.cookie,
     origin: h.origin,
     referer: h.referer,
@@ -30,7 +58,7 @@ export function credentialsFromNode(req: IncomingMessage, ip: string | undefined
     host: h.host,
     ip,
     userAgent: h['user-agent'],
-    header: (name) => req.headersDistinct[name],
+    header: (name) => distinct[name],
   };
 }
 
@@ -55,7 +83,7 @@ export function requestFromNode(
   body: Uint8Array | string | undefined | 'stream',
 ): Request {
   const method = (req.method ?? 'GET').toUpperCase();
-  const headers = headersFromNode(req.headers, req.headersDistinct as Record<string, string[]>);
+  const headers = headersFromNode(req.headers, distinctHeaders(req));
   const init: RequestInit & { duplex?: 'half' } = { method, headers };
   if (method !== 'GET' && method !== 'HEAD') {
     if (body === 'stream') {

@@ -103,6 +103,9 @@ export function tokenEndpointErrorResult(error: unknown): HttpResult {
       return tokenEndpointError('invalid_request', error.message);
     case 'ERR_STORE_UNAVAILABLE':
       return jsonResult(503, { error: 'temporarily_unavailable' });
+    case 'ERR_SIGNING_NOT_CONFIGURED':
+      // A verify-only instance issues nothing (RFC 6749 §5.2).
+      return tokenEndpointError('unsupported_grant_type');
     default:
       // Wrong credentials, locked or disabled accounts, bad/expired/reused refresh tokens: all alike.
       return tokenEndpointError('invalid_grant');

@@ -6,6 +6,7 @@
  */
 import type { LoginResult } from '../auth/login-result.js';
 import type { PublicUser } from '../auth/public-user.js';
+import { SessionRequiredError } from '../errors.js';
 import type { RequestContext } from '../events.js';
 import type { Gatehouse } from '../gatehouse.js';
 import type { IssuedTokens } from '../token/token-service.js';
@@ -13,7 +14,7 @@ import { readBody } from './body.js';
 import { clearedSessionCookies, originAllowed, sessionCookies } from './cookie-session.js';
 import type { RequestCredentials } from './credentials.js';
 import type { HttpGuards, Principal } from './guards.js';
-import { bearerErrorResult, clientError, flowErrorResult, type HttpResult, jsonResult } from './responses.js';
+import { clientError, flowErrorResult, type HttpResult, jsonResult } from './responses.js';
 
 /** One request as a route sees it. */
 export interface RouteInput {
@@ -32,6 +33,23 @@ export type RouteTable = ReadonlyArray<readonly [path: string, method: string, r
 /** A body field as a string, or `undefined`. */
 export const stringField = (value: unknown): string | undefined =>
   typeof value === 'string' ? value : undefined;
+
+/** A user signed in to this gatehouse with an access token: the only principal the auth routes act for. */
+export type SessionPrincipal = Principal & {
+  readonly kind: 'user';
+  readonly user: PublicUser;
+  readonly method: 'bearer' | 'cookie';
+};
+
+/** Whether a principal is a {@link SessionPrincipal}: not a client, an API key or another issuer's subject. */
+function isSessionPrincipal(principal: Principal): principal is SessionPrincipal {
+  return (
+    principal.kind === 'user' &&
+    principal.user !== null &&
+    principal.issuer === undefined &&
+    (principal.method === 'bearer' || principal.method === 'cookie')
+  );
+}
 
 /** The RFC 6749 §5.1 success body. */
 export function oauthTokenBody(tokens: IssuedTokens): Record<string, unknown> {
@@ -74,16 +92,20 @@ export class RouteKit {
   }
 
   /**
-   * The authenticated user (with the CSRF checks of cookie mode), or the refusal to send. The
-   * auth routes act on a user's account, so a client's token (client credentials) is refused
-   * here with 401 `invalid_token`: it names no user, whatever its `sub` looks like.
+   * The signed-in user (with the CSRF checks of cookie mode), or the refusal to send. The auth
+   * routes act on a user's own account, so they take only a user signed in to this gatehouse with
+   * an access token (Bearer or the cookie). Any other valid credential — a client's token (client
+   * credentials), an API key, another issuer's token — answers 403 `session_required`
+   * (`ERR_SESSION_REQUIRED`), not 401: the credential is valid but not enough for the route
+   * (RFC 6750 §3.1 keeps 401 `invalid_token` for bad tokens, which clients answer by refreshing
+   * and retrying), and an API key or a machine must not change what only a person may (OWASP
+   * ASVS v4 3.7.1: account changes need a full, valid login session).
    */
-  async principal(input: RouteInput): Promise<Principal | HttpResult> {
+  async principal(input: RouteInput): Promise<SessionPrincipal | HttpResult> {
     const outcome = await this.guards.authenticate(input.credentials);
     if (!outcome.ok) return outcome.result;
     const principal = outcome.principal as Principal;
-    if (principal.kind === 'client')
-      return bearerErrorResult(this.gatehouse.config.http.realm, 'invalid_token');
+    if (!isSessionPrincipal(principal)) return this.flowError(new SessionRequiredError());
     return principal;
   }
 

@@ -101,7 +101,10 @@ export class AuthRoutes {
       const result = clientError(405, 'method_not_allowed', 'Method not allowed');
       return toResponse({ ...result, headers: { ...result.headers, allow: [...methods.keys()].join(', ') } });
     }
-    const credentials = credentialsFromHeaders(request.method, request.headers, options.ip);
+    const fromHeaders = credentialsFromHeaders(request.method, request.headers, options.ip);
+    // A fetch runtime (or Hono's `app.request()`) may hand over no `Host` line: the URL's host is the same fact.
+    const credentials =
+      fromHeaders.host === undefined ? { ...fromHeaders, host: new URL(request.url).host } : fromHeaders;
     const context = { ip: options.ip ?? null, userAgent: credentials.userAgent ?? null };
     try {
       const result = await route({ request, credentials, context, mountPath });

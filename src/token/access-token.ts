@@ -3,12 +3,17 @@
  * signatures; HMAC signatures and every claim are checked here. Pure JWT work: the
  * revocation check against the token table lives in {@link TokenService}.
  *
+ * Every refusal carries a `detail` naming the check that failed (`{ check: 'aud', reason:
+ * 'mismatch' }`, see `rejection.ts`) for server-side logs; the message stays the same whatever
+ * failed, and no client ever sees the detail.
+ *
  * @module
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { compactVerify, type JWTPayload, SignJWT } from 'jose';
 import { TokenExpiredError, TokenInvalidError } from '../errors.js';
 import type { KeySet } from './keys.js';
+import type { TokenCheck, TokenRejection, TokenRejectionReason } from './rejection.js';
 
 /** The `typ` header of access tokens (RFC 9068 §2.1). Other JWT kinds use other types. */
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
@@ -17,10 +22,16 @@ export const ACCESS_TOKEN_TYPE = 'at+jwt';
  * Header parameters refused outright: those that would let a token name its own key (RFC 8725
  * §3.10), and `crit`/`b64`, since gatehouse understands no JWS extension (RFC 7515 §4.1.11).
  */
-const FORBIDDEN_HEADERS = ['jku', 'x5u', 'jwk', 'x5c', 'crit', 'b64'];
+const FORBIDDEN_HEADERS = ['jku', 'x5u', 'jwk', 'x5c', 'crit', 'b64'] as const;
 
 /** Three base64url segments: compact JWS only, so JWE (five parts) and JSON serialization never parse. */
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+/** A {@link TokenInvalidError} whose `detail` names the failed check. */
+function invalid(check: TokenCheck, reason: TokenRejectionReason, cause?: unknown): TokenInvalidError {
+  const detail = { check, reason };
+  return new TokenInvalidError(cause === undefined ? { detail } : { cause, detail });
+}
 
 /** The verified claims of an access token. */
 export interface AccessTokenClaims {
@@ -45,8 +56,9 @@ export interface AccessTokenClaims {
 
 /**
  * The time checks alone (they change as the clock moves; everything else about a verified
- * token does not): expired once `exp <= now - clockTolerance` ({@link TokenExpiredError}), or
- * older than `maxLifetime`; `nbf` and `iat` not later than `now + clockTolerance`.
+ * token does not): expired once `exp <= now - clockTolerance` ({@link TokenExpiredError}, `exp`
+ * `expired`), or older than `maxLifetime` (`iat` `too_old`); `nbf` and `iat` not later than
+ * `now + clockTolerance` ({@link TokenInvalidError}, `not_yet_valid` / `issued_in_future`).
  */
 export function checkTimes(
   claims: { readonly exp: number; readonly iat: number; readonly nbf: number | null },
@@ -55,11 +67,14 @@ export function checkTimes(
 ): void {
   const nowSeconds = Math.floor(now.getTime() / 1000);
   const tolerance = settings.clockTolerance;
-  if (claims.exp <= nowSeconds - tolerance) throw new TokenExpiredError();
-  if ((claims.nbf !== null && claims.nbf > nowSeconds + tolerance) || claims.iat > nowSeconds + tolerance) {
-    throw new TokenInvalidError();
+  if (claims.exp <= nowSeconds - tolerance) {
+    throw new TokenExpiredError({ detail: { check: 'exp', reason: 'expired' } });
   }
-  if (nowSeconds - claims.iat > settings.maxLifetime + tolerance) throw new TokenExpiredError();
+  if (claims.nbf !== null && claims.nbf > nowSeconds + tolerance) throw invalid('nbf', 'not_yet_valid');
+  if (claims.iat > nowSeconds + tolerance) throw invalid('iat', 'issued_in_future');
+  if (nowSeconds - claims.iat > settings.maxLifetime + tolerance) {
+    throw new TokenExpiredError({ detail: { check: 'iat', reason: 'too_old' } });
+  }
 }
 
 /** What goes into a new access token. */
@@ -87,11 +102,15 @@ export interface AccessTokenSettings {
   readonly maxTokenBytes: number;
 }
 
-/** Signs an access token with the current signing key: header `typ: at+jwt`, `alg` and `kid`. */
+/**
+ * Signs an access token with the current signing key: header `typ: at+jwt`, `alg` and `kid`.
+ * Throws `SigningNotConfiguredError` when the key set is verify-only (public keys only).
+ */
 export async function signAccessToken(
   settings: AccessTokenSettings,
   input: AccessTokenInput,
 ): Promise<string> {
+  settings.keys.assertCanSign();
   const iat = Math.floor(input.issuedAt.getTime() / 1000);
   const payload: JWTPayload = { client_id: input.clientId };
   if (input.role !== undefined) payload.role = input.role;
@@ -123,22 +142,25 @@ export async function signAccessToken(
  * 24k verifications/s here, while `node:crypto` does the same HMAC in a few microseconds. The
  * access token is verified on every request, so that difference is most of a guarded route's cost.
  *
- * Throws {@link TokenExpiredError} for an expired token and {@link TokenInvalidError} otherwise.
+ * Throws {@link TokenExpiredError} for an expired token and {@link TokenInvalidError} otherwise,
+ * each with a `detail` naming the failed check (for logs; never for the client).
  */
 export async function verifyAccessToken(
   settings: AccessTokenSettings,
   token: unknown,
   now: Date,
 ): Promise<AccessTokenClaims> {
-  if (typeof token !== 'string' || token.length > settings.maxTokenBytes || !COMPACT_JWS.test(token)) {
-    throw new TokenInvalidError();
-  }
+  if (typeof token !== 'string') throw invalid('format', 'malformed');
+  if (token.length > settings.maxTokenBytes) throw invalid('size', 'too_large');
+  if (!COMPACT_JWS.test(token)) throw invalid('format', 'malformed');
   const firstDot = token.indexOf('.');
   const secondDot = token.indexOf('.', firstDot + 1);
   const header = decodeSegment(token.slice(0, firstDot));
-  if (!header || !headerAcceptable(header, settings)) throw new TokenInvalidError();
+  if (!header) throw invalid('header', 'malformed');
+  const problem = headerProblem(header, settings);
+  if (problem) throw invalid(problem.check, problem.reason);
   const key = settings.keys.lookup(header);
-  if (!key) throw new TokenInvalidError();
+  if (!key) throw invalid('kid', 'unknown_key');
   if (key.keyObject.type === 'secret') {
     const signature = token.slice(secondDot + 1);
     const expected = createHmac(`sha${key.alg.slice(2)}`, key.keyObject)
@@ -151,17 +173,17 @@ export async function verifyAccessToken(
       presented.toString('base64url') !== signature ||
       !timingSafeEqual(presented, expected)
     ) {
-      throw new TokenInvalidError();
+      throw invalid('signature', 'invalid');
     }
   } else {
     try {
       await compactVerify(token, await key.cryptoKey(), { algorithms: [key.alg] });
     } catch (error) {
-      throw new TokenInvalidError({ cause: error });
+      throw invalid('signature', 'invalid', error);
     }
   }
   const payload = decodeSegment(token.slice(firstDot + 1, secondDot));
-  if (!payload) throw new TokenInvalidError();
+  if (!payload) throw invalid('payload', 'malformed');
   return checkClaims(payload, settings, now);
 }
 
@@ -187,15 +209,69 @@ function normalizedType(typ: unknown): string | undefined {
   return lower.startsWith('application/') ? lower.slice('application/'.length) : lower;
 }
 
-function headerAcceptable(header: Record<string, unknown>, settings: AccessTokenSettings): boolean {
-  if (typeof header.alg !== 'string' || !settings.keys.algorithms.includes(header.alg as never)) return false;
-  if (normalizedType(header.typ) !== ACCESS_TOKEN_TYPE) return false;
-  for (const name of FORBIDDEN_HEADERS) if (name in header) return false;
-  return true;
+/** The first header check that fails, or `null`: `alg` in the allowlist, `typ` = `at+jwt`, no forbidden parameter. */
+function headerProblem(
+  header: Record<string, unknown>,
+  settings: AccessTokenSettings,
+): TokenRejection | null {
+  if (header.alg === undefined) return { check: 'alg', reason: 'missing' };
+  if (typeof header.alg !== 'string' || !settings.keys.algorithms.includes(header.alg as never)) {
+    return { check: 'alg', reason: 'not_allowed' };
+  }
+  if (header.typ === undefined) return { check: 'typ', reason: 'missing' };
+  if (normalizedType(header.typ) !== ACCESS_TOKEN_TYPE) return { check: 'typ', reason: 'mismatch' };
+  for (const name of FORBIDDEN_HEADERS) if (name in header) return { check: name, reason: 'forbidden' };
+  return null;
 }
 
 const isTime = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
 const isNonEmptyString = (value: unknown): value is string => typeof value === 'string' && value.length > 0;
+
+/** `undefined` -> `missing`, present but failing `valid` -> `malformed`, else `null`. */
+function presence(
+  check: TokenCheck,
+  value: unknown,
+  valid: (value: unknown) => boolean,
+): TokenRejection | null {
+  if (value === undefined) return { check, reason: 'missing' };
+  return valid(value) ? null : { check, reason: 'malformed' };
+}
+
+const isString = (value: unknown): value is string => typeof value === 'string';
+const isStringList = (value: unknown): value is string[] => Array.isArray(value) && value.every(isString);
+
+/**
+ * The first claim check that fails, or `null`, in this order: `iss` equal to ours by exact string
+ * comparison; `aud` ours or a list of strings containing ours; `exp` and `iat` numbers, `nbf` a
+ * number when present; `sub`, `jti` and `client_id` non-empty strings; `role` and `scope` strings
+ * when present; `exp - iat` at most `maxLifetime`.
+ */
+function claimProblem(
+  payload: Record<string, unknown>,
+  settings: AccessTokenSettings,
+): TokenRejection | null {
+  const { iss, aud, exp, iat, nbf } = payload;
+  if (iss === undefined) return { check: 'iss', reason: 'missing' };
+  if (iss !== settings.issuer) return { check: 'iss', reason: 'mismatch' };
+  const audience = presence('aud', aud, (a) => isString(a) || isStringList(a));
+  if (audience) return audience;
+  if (aud !== settings.audience && !(isStringList(aud) && aud.includes(settings.audience))) {
+    return { check: 'aud', reason: 'mismatch' };
+  }
+  const problem =
+    presence('exp', exp, isTime) ??
+    presence('iat', iat, isTime) ??
+    (nbf === undefined ? null : presence('nbf', nbf, isTime)) ??
+    presence('sub', payload.sub, isNonEmptyString) ??
+    presence('jti', payload.jti, isNonEmptyString) ??
+    presence('client_id', payload.client_id, isNonEmptyString) ??
+    (payload.role === undefined ? null : presence('role', payload.role, isString)) ??
+    (payload.scope === undefined ? null : presence('scope', payload.scope, isString));
+  if (problem) return problem;
+  if ((exp as number) - (iat as number) > settings.maxLifetime)
+    return { check: 'exp', reason: 'lifetime_too_long' };
+  return null;
+}
 
 /**
  * Checks the claims of a token whose signature is valid: `iss` equal to ours by exact string
@@ -203,41 +279,48 @@ const isNonEmptyString = (value: unknown): value is string => typeof value === '
  * `exp <= now - clockTolerance` ({@link TokenExpiredError}); `nbf` and `iat` not later than
  * `now + clockTolerance`; the token no older than `maxLifetime` and `exp - iat` at most
  * `maxLifetime`; and every claim RFC 9068 §2.2 requires (`iss exp aud sub client_id iat jti`)
- * present with the right type.
+ * present with the right type. Each refusal's `detail` names the claim and why.
  */
 export function checkClaims(
   payload: Record<string, unknown>,
   settings: AccessTokenSettings,
   now: Date,
 ): AccessTokenClaims {
-  const { sub, jti, iat, exp, nbf, iss, aud, role, scope, client_id: clientId } = payload;
-  const audienceOk =
-    aud === settings.audience ||
-    (Array.isArray(aud) && aud.every((a) => typeof a === 'string') && aud.includes(settings.audience));
-  if (
-    iss !== settings.issuer ||
-    !audienceOk ||
-    !isTime(exp) ||
-    !isTime(iat) ||
-    (nbf !== undefined && !isTime(nbf)) ||
-    !isNonEmptyString(sub) ||
-    !isNonEmptyString(jti) ||
-    !isNonEmptyString(clientId) ||
-    (role !== undefined && typeof role !== 'string') ||
-    (scope !== undefined && typeof scope !== 'string')
-  ) {
-    throw new TokenInvalidError();
-  }
-  if (exp - iat > settings.maxLifetime) throw new TokenInvalidError();
-  checkTimes({ exp, iat, nbf: isTime(nbf) ? nbf : null }, settings, now);
+  const problem = claimProblem(payload, settings);
+  if (problem) throw invalid(problem.check, problem.reason);
+  const {
+    sub,
+    jti,
+    iat,
+    exp,
+    nbf,
+    iss,
+    aud,
+    role,
+    scope,
+    client_id: clientId,
+  } = payload as {
+    sub: string;
+    jti: string;
+    iat: number;
+    exp: number;
+    nbf?: number;
+    iss: string;
+    aud: string | string[];
+    role?: string;
+    scope?: string;
+    client_id: string;
+  };
+  const notBefore = isTime(nbf) ? nbf : null;
+  checkTimes({ exp, iat, nbf: notBefore }, settings, now);
   return {
     sub,
     jti,
     iss,
-    aud: aud as string | string[],
+    aud,
     iat,
     exp,
-    nbf: isTime(nbf) ? nbf : null,
+    nbf: notBefore,
     clientId,
     role: role ?? null,
     scope: scope ? scope.split(' ').filter(Boolean) : [],

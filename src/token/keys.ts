@@ -5,12 +5,19 @@
  *
  * Key material is parsed and checked synchronously at start-up with `node:crypto`, so a bad key
  * fails `createGatehouse` with a message naming the field; the WebCrypto `CryptoKey`s that jose
- * uses are imported once and cached (jose re-imports a raw secret on every call otherwise).
+ * uses are imported once and cached (jose re-imports a raw secret on every call otherwise). HMAC
+ * secrets must be at least as long as the hash output and random by estimate (RFC 7518 §3.2,
+ * RFC 8725 §3.5; see `secret-strength.ts`).
+ *
+ * A set of public keys only is a **verify-only** key set, for a resource server that checks tokens
+ * another service issues: it loads (`createGatehouse` starts), verifies, and publishes its JWKS,
+ * and signing with it throws {@link SigningNotConfiguredError} (501).
  *
  * @module
  */
 import { createPrivateKey, createPublicKey, createSecretKey, type JsonWebKey, KeyObject } from 'node:crypto';
 import { importJWK, type JWK } from 'jose';
+import { SigningNotConfiguredError } from '../errors.js';
 import { weakSecretReason } from './secret-strength.js';
 
 /** The JWS algorithms gatehouse signs and verifies with. `none` is not one of them, in any spelling. */
@@ -28,9 +35,15 @@ export interface KeyConfig {
   readonly kid: string;
   /** The one algorithm this key is used with. */
   readonly alg: JwsAlgorithm;
-  /** HMAC secret (HS*), at least as long as the hash output and at least 32 random bytes. */
+  /**
+   * HMAC secret (HS*): random bytes, at least as many as the hash output (32 for HS256), raw or as
+   * text (e.g. `openssl rand -base64 32`). Hand-made secrets are refused at start-up.
+   */
   readonly secret?: string | Uint8Array;
-  /** Private key (asymmetric). Omit to keep a retired public key for verification only. */
+  /**
+   * Private key (asymmetric). Omit to keep a retired public key for verification only; a set
+   * without any private key is verify-only (a resource server).
+   */
   readonly privateKey?: AsymmetricKeyInput;
   /** Public key (asymmetric). Derived from `privateKey` when omitted. */
   readonly publicKey?: AsymmetricKeyInput;
@@ -114,14 +127,12 @@ function loadHmacKey(config: KeyConfig, path: string, issues: KeyIssue[]): KeyOb
     issues.push({ path: `${path}.secret`, message: 'key material (PEM) cannot be used as an HMAC secret' });
     return undefined;
   }
-  const bytes = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : Buffer.from(secret);
-  const reason = weakSecretReason(bytes);
-  const min = HMAC_MIN_BYTES[config.alg] ?? 32;
-  if (reason) issues.push({ path: `${path}.secret`, message: reason });
-  else if (bytes.length < min)
-    issues.push({ path: `${path}.secret`, message: `${config.alg} needs at least ${min} bytes` });
-  else return createSecretKey(bytes);
-  return undefined;
+  const reason = weakSecretReason(secret, { minBytes: HMAC_MIN_BYTES[config.alg] ?? 32 });
+  if (reason) {
+    issues.push({ path: `${path}.secret`, message: `${config.alg} secret ${reason}` });
+    return undefined;
+  }
+  return createSecretKey(typeof secret === 'string' ? Buffer.from(secret, 'utf8') : Buffer.from(secret));
 }
 
 function loadAsymmetricKeys(
@@ -180,17 +191,18 @@ const PUBLIC_JWK_FIELDS = ['kty', 'crv', 'x', 'y', 'n', 'e'] as const;
 
 /**
  * The loaded keys of one configuration. Build it with {@link loadKeySet}; it never holds keys of
- * two algorithm families, and every key has exactly one algorithm.
+ * two algorithm families, and every key has exactly one algorithm. Without a private key it is
+ * verify-only: {@link KeySet.canSign} is false and signing throws {@link SigningNotConfiguredError}.
  */
 export class KeySet {
   /** The allowlist of algorithms a token header may name. */
   readonly algorithms: readonly JwsAlgorithm[];
-  readonly #signing: LoadedKey;
+  readonly #signing: LoadedKey | undefined;
   readonly #byKid: Map<string, LoadedKey>;
   readonly #unnamed: LoadedKey | undefined;
 
   /** @internal use {@link loadKeySet}. */
-  constructor(keys: LoadedKey[], signing: LoadedKey) {
+  constructor(keys: LoadedKey[], signing: LoadedKey | undefined) {
     this.#signing = signing;
     this.#byKid = new Map();
     for (const key of keys) if (key.kid !== undefined) this.#byKid.set(key.kid, key);
@@ -198,16 +210,35 @@ export class KeySet {
     this.algorithms = [...new Set(keys.map((k) => k.alg))];
   }
 
-  /** Algorithm and `kid` to put in the header of a newly signed token. */
+  /** Whether this set can sign: false for a verify-only set (public keys only). */
+  get canSign(): boolean {
+    return this.#signing !== undefined;
+  }
+
+  /**
+   * Throws {@link SigningNotConfiguredError} unless this set can sign. Call it before any work
+   * whose result is a token (records written, refresh tokens rotated), so that a verify-only set
+   * fails before changing anything.
+   */
+  assertCanSign(): void {
+    this.#signingKeyOrThrow();
+  }
+
+  #signingKeyOrThrow(): LoadedKey & { signKey: KeyObject } {
+    const key = this.#signing;
+    if (key?.signKey === undefined) throw new SigningNotConfiguredError();
+    return key as LoadedKey & { signKey: KeyObject };
+  }
+
+  /** Algorithm and `kid` to put in the header of a newly signed token; throws {@link SigningNotConfiguredError} when verify-only. */
   get signingHeader(): { alg: JwsAlgorithm; kid?: string } {
-    const { alg, kid } = this.#signing;
+    const { alg, kid } = this.#signingKeyOrThrow();
     return kid === undefined ? { alg } : { alg, kid };
   }
 
-  /** The WebCrypto key that signs new tokens (imported once). */
-  signingKey(): Promise<CryptoKey> {
-    const key = this.#signing;
-    if (!key.signKey) throw new Error('no signing key');
+  /** The WebCrypto key that signs new tokens (imported once); rejects with {@link SigningNotConfiguredError} when verify-only. */
+  async signingKey(): Promise<CryptoKey> {
+    const key = this.#signingKeyOrThrow();
     key.signCryptoKey ??= importCryptoKey(key.signKey, key.alg, 'sign');
     return key.signCryptoKey;
   }
@@ -250,6 +281,9 @@ export class KeySet {
 /**
  * Loads and checks keys. `secret` is the HS256 shorthand (no `kid`); `keys` is the general form.
  * Returns the key set, or the list of problems, each naming its configuration path.
+ *
+ * The signing key is the one `signingKeyId` names (it must have private material), else the first
+ * with private material. Asymmetric keys without any private material give a verify-only set.
  */
 export function loadKeySet(input: {
   secret?: string | Uint8Array | undefined;
@@ -301,15 +335,18 @@ export function loadKeySet(input: {
     }
   });
   if (issues.length > 0) return issues;
-  const signing =
-    input.signingKeyId === undefined
-      ? loaded.find((k) => k.signKey !== undefined)
-      : loaded.find((k) => k.kid === input.signingKeyId);
+  if (input.signingKeyId === undefined) {
+    return new KeySet(
+      loaded,
+      loaded.find((k) => k.signKey !== undefined),
+    );
+  }
+  const signing = loaded.find((k) => k.kid === input.signingKeyId);
   if (!signing?.signKey) {
     return [
       {
-        path: input.signingKeyId === undefined ? `${path}.keys` : `${path}.signingKeyId`,
-        message: 'no key with private material to sign with',
+        path: `${path}.signingKeyId`,
+        message: `names no key with private material ("${input.signingKeyId}"); omit it for a verify-only key set`,
       },
     ];
   }

@@ -26,6 +26,9 @@ export async function rotateRefreshToken(
   context: RequestContext | undefined,
   options: RefreshOptions,
 ): Promise<IssuedTokens> {
+  // A verify-only key set cannot sign the successor's access token: refuse before the refresh token
+  // is used up (using it here would make the client's next refresh, at the issuer, look like reuse).
+  o.keys.assertCanSign();
   if (!looksLikeRefreshToken(refreshToken)) throw new InvalidGrantError();
   const now = o.clock();
   const record = await storeCall(() => o.repository.findByHash(hashOpaqueToken(refreshToken)));

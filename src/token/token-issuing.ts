@@ -52,6 +52,8 @@ export async function issueTokens(
   context: RequestContext | undefined,
   options: { scope?: readonly string[]; clientId?: string },
 ): Promise<IssuedTokens> {
+  // A verify-only key set cannot sign: refuse before anything is written.
+  o.keys.assertCanSign();
   const now = o.clock();
   const familyId = randomId();
   const familyExpiresAt = addSeconds(now, o.sessionMaxAge);
@@ -75,6 +77,7 @@ export async function issueClientToken(
   scope: readonly string[],
   context?: RequestContext,
 ): Promise<IssuedClientToken> {
+  o.keys.assertCanSign();
   const now = o.clock();
   const expiresAt = addSeconds(now, o.accessTokenTtl);
   const family = clientTokenFamilyId(clientId, randomId());

@@ -183,14 +183,10 @@ export class TokenService {
       }
     }
     const found = await this.#read(claims.jti, now);
-    if (
-      found === null ||
-      !found.record.active ||
-      found.record.kind !== 'access' ||
-      tokenRecordSubject(found.record) !== claims.sub
-    ) {
-      throw new TokenRevokedError();
+    if (found === null || found.record.kind !== 'access' || tokenRecordSubject(found.record) !== claims.sub) {
+      throw new TokenRevokedError({ detail: { check: 'jti', reason: 'unknown' } });
     }
+    if (!found.record.active) throw new TokenRevokedError({ detail: { check: 'jti', reason: 'revoked' } });
     const { record, user } = found;
     return user === undefined ? { claims, record } : { claims, record, user };
   }

@@ -1,17 +1,14 @@
 /**
- * `gatehouse migrate` run as a real process (`node --import tsx adapters/postgres/cli.ts`) against
+ * `gatehouse migrate` run as a real process (`node --import tsx adapters/cli/main.ts`) against
  * the test PostgreSQL server: exit statuses, what it prints, what it does to the database, and
  * that the password of the connection string never shows.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { POSTGRES_SCHEMA_VERSION, readPostgresSchemaVersion } from '../../adapters/postgres/migrations.js';
 import { newSchemaName, postgresSchemas } from '../support/postgres-schemas.js';
 import { describeWithPostgres, freePort } from '../support/services/index.js';
+import { cli } from './support.js';
 
-const CLI = fileURLToPath(new URL('../../adapters/postgres/cli.ts', import.meta.url));
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const PASSWORD = 'Pw-4b1d3n-s3cr3t';
 
 /** Every table migration 1 creates, and the migrations table. */
@@ -31,40 +28,13 @@ const TABLES = [
   'users',
 ];
 
-interface Run {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs the CLI with `args`; `env` replaces DATABASE_URL (absent unless given). */
-function cli(args: readonly string[], env: { DATABASE_URL?: string } = {}): Promise<Run> {
-  const { DATABASE_URL: _ignored, ...inherited } = process.env;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-      cwd: ROOT,
-      env: { ...inherited, ...env, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
-
 describe('gatehouse (no database needed)', () => {
   it('--help and migrate --help print usage and exit 0', async () => {
     const top = await cli(['--help']);
     expect(top).toMatchObject({ status: 0, stderr: '' });
     expect(top.stdout).toContain('Usage: gatehouse <command>');
     expect(top.stdout).toContain('migrate');
+    expect(top.stdout).toContain('set-role');
     const sub = await cli(['migrate', '--help']);
     expect(sub).toMatchObject({ status: 0, stderr: '' });
     for (const option of ['--database-url <url>', '--schema <name>', '--dry-run', 'DATABASE_URL']) {

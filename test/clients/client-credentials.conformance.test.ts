@@ -95,9 +95,11 @@ describe.each(ADAPTERS)('client credentials: %s', (_name, start) => {
     );
     // No role: requireRole refuses it; user routes do not take it for a user.
     expect((await get(`${h.url}/admin`, bearer(read))).status).toBe(403);
+    // A valid token of the wrong kind: 403 session_required, never 401 invalid_token (which would
+    // make a client library refresh and retry).
     const me = await get(`${h.url}/auth/me`, bearer(read));
-    expect(me.status).toBe(401);
-    expect(me.headers.get('www-authenticate')).toBe('Bearer realm="gatehouse", error="invalid_token"');
+    expect(me.status).toBe(403);
+    expect(me.body).toMatchObject({ error: 'session_required' });
   });
 
   it('a wrong secret: 401 invalid_client, with the Basic challenge only when Basic was used', async () => {

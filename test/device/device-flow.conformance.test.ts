@@ -185,7 +185,7 @@ describe.each(ADAPTERS)('device authorization grant: %s', (_name, start) => {
     expect(badScope.body).toEqual({ error: 'invalid_scope' });
   });
 
-  it('approving needs a signed-in user: no token 401, a client token 401, malformed input 400', async () => {
+  it('approving needs a signed-in user: no token 401, a client token 403, malformed input 400', async () => {
     const started = await authorize();
     const userCode = field(started, 'user_code');
     const anonymous = await postJson(`${h.url}/auth/device/approve`, { user_code: userCode, approve: true });
@@ -197,7 +197,8 @@ describe.each(ADAPTERS)('device authorization grant: %s', (_name, start) => {
       client_secret: svc.clientSecret as string,
     });
     const asClient = await approve(userCode, true, field(clientToken, 'access_token'));
-    expect(asClient.status).toBe(401);
+    expect(asClient.status).toBe(403);
+    expect(asClient.body).toMatchObject({ error: 'session_required' });
     const noFlag = await postJson(
       `${h.url}/auth/device/approve`,
       { user_code: userCode },

@@ -1,15 +1,26 @@
 /**
- * Every TypeScript sample in `docs/*.md` compiles against the current API, and the samples marked
- * to run do: `<!-- sample: script -->` before a block runs it to completion; `<!-- sample: server -->`
- * starts it, registers and logs in through its `/auth` routes, calls its guarded `/me`, and stops it
- * with SIGTERM. Samples import `gatehouse` and its subpaths as a user would; here those names point
- * at the sources. They run against the test PostgreSQL and Redis servers.
+ * Every TypeScript sample in `README.md` and `docs/*.md` compiles against the current API, and
+ * the samples marked to run do:
+ *
+ * - `<!-- sample: script -->` before a block runs it to completion;
+ * - `<!-- sample: server -->` starts it, registers and logs in through its `/auth` routes, calls
+ *   its guarded `GET /me`, and stops it with SIGTERM (it must exit 0: graceful shutdown is part of
+ *   what such a sample teaches). The sample prints `listening on <port>`;
+ * - `<!-- sample: app <METHOD> <path> -->` starts it as written (its fixed port is swapped for an
+ *   ephemeral one by a preload that wraps `net.Server#listen`), registers and logs in, calls the
+ *   guarded `<METHOD> <path>` with the access token, and kills it.
+ *
+ * Samples import `gatehouse` and its subpaths as a user would; here those names point at the
+ * sources. Each run gets its own working directory (a sample's `./auth.db` lands there), and
+ * the PostgreSQL and Redis servers of the test run.
  */
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import ts from 'typescript';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 
 const exec = promisify(execFile);
@@ -29,38 +40,74 @@ const SPECIFIERS: Record<string, string> = {
   'gatehouse/openfga': 'src/openfga.ts',
 };
 
+/** The documents whose samples are checked, relative to the repository root. */
+const DOCUMENTS = [
+  'README.md',
+  ...readdirSync(join(root, 'docs'))
+    .filter((name) => name.endsWith('.md'))
+    .map((name) => `docs/${name}`),
+];
+
 interface Sample {
   readonly doc: string;
   readonly index: number;
-  readonly mode: 'check' | 'script' | 'server';
+  readonly mode: 'check' | 'script' | 'server' | 'app';
+  /** For `app`: the guarded route to call, e.g. `POST /generate/text`. */
+  readonly route?: { readonly method: string; readonly path: string };
   readonly file: string;
 }
 
+const MARKER = /(?:<!-- sample: (script|server|app)(?: ([A-Z]+) (\/\S*))? -->\n)?```ts\n([\s\S]*?)```/g;
+
 function extract(): Sample[] {
-  const docs = readdirSync(join(root, 'docs')).filter((name) => name.endsWith('.md'));
   const samples: Sample[] = [];
   mkdirSync(out, { recursive: true });
-  for (const doc of docs) {
-    const text = readFileSync(join(root, 'docs', doc), 'utf8');
-    const blocks = text.matchAll(/(?:<!-- sample: (script|server) -->\n)?```ts\n([\s\S]*?)```/g);
+  for (const doc of DOCUMENTS) {
+    const text = readFileSync(join(root, doc), 'utf8');
     let index = 0;
-    for (const [, mode, code] of blocks) {
+    for (const [, mode, method, path, code] of text.matchAll(MARKER)) {
       index++;
       const source = (code ?? '').replace(/from '(gatehouse(?:\/[a-z]+)?)'/g, (whole, specifier: string) => {
-        const path = SPECIFIERS[specifier];
+        const target = SPECIFIERS[specifier];
         // `.js`, as NodeNext resolution (and tsx) map it to the `.ts` source.
-        return path ? `from '${join(root, path).replace(/\.ts$/, '.js')}'` : whole;
+        return target ? `from '${join(root, target).replace(/\.ts$/, '.js')}'` : whole;
       });
-      const file = join(out, `${doc.replace(/\.md$/, '')}-${index}.ts`);
+      const file = join(out, `${doc.replace(/\.md$/, '').replace(/\//g, '-')}-${index}.ts`);
       // A module of its own: top-level await, and no name clashes between samples.
       writeFileSync(file, `${source}\nexport {};\n`);
-      samples.push({ doc, index, mode: (mode as Sample['mode'] | undefined) ?? 'check', file });
+      samples.push({
+        doc,
+        index,
+        mode: (mode as Sample['mode'] | undefined) ?? 'check',
+        ...(method && path ? { route: { method, path } } : {}),
+        file,
+      });
     }
   }
   return samples;
 }
 
 const samples = extract();
+
+/** Preloaded into `app` samples: every server listens on an ephemeral port and reports it. */
+const LISTEN_HOOK = join(out, 'listen-on-ephemeral-port.mjs');
+writeFileSync(
+  LISTEN_HOOK,
+  `import { Server } from 'node:net';
+const listen = Server.prototype.listen;
+Server.prototype.listen = function (...args) {
+  if (typeof args[0] === 'number') args[0] = 0;
+  else if (args[0] !== null && typeof args[0] === 'object' && 'port' in args[0]) args[0] = { ...args[0], port: 0 };
+  this.once('listening', () => {
+    const address = this.address();
+    if (address !== null && typeof address === 'object') {
+      process.stdout.write(\`sample listening on \${address.family} \${address.address} \${address.port}\\n\`);
+    }
+  });
+  return listen.apply(this, args);
+};
+`,
+);
 
 afterAll(() => {
   rmSync(out, { recursive: true, force: true });
@@ -79,39 +126,88 @@ function environment(): NodeJS.ProcessEnv {
   };
 }
 
+/** A fresh working directory for one run, inside the repository (so `--import tsx` resolves). */
+function workingDirectory(sample: Sample): string {
+  const dir = join(out, `run-${sample.doc.replace(/\W/g, '-')}-${sample.index}`);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+const label = (sample: Sample) => `${sample.doc} sample ${sample.index}`;
+
+/** Registers and logs in through the sample's `/auth` routes; the access token. */
+async function signIn(base: string): Promise<string> {
+  const email = `doc-${randomBytes(4).toString('hex')}@example.com`;
+  const password = 'violet-otter-42-lantern';
+  const post = (path: string, body: unknown) =>
+    fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const registered = await post('/auth/register', { email, password });
+  expect(registered.status, await registered.clone().text()).toBe(201);
+  const login = (await (await post('/auth/login', { email, password })).json()) as { access_token: string };
+  return login.access_token;
+}
+
+/** Starts a sample; resolves with the first output line matching `ready`, and the process. */
+function start(sample: Sample, args: string[], ready: RegExp) {
+  const child = spawn(process.execPath, [...args, sample.file], {
+    cwd: workingDirectory(sample),
+    env: environment(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((done) => child.once('exit', done));
+  let output = '';
+  const match = new Promise<RegExpExecArray>((done, fail) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const found = ready.exec(output);
+      if (found) done(found);
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => fail(new Error(`exited with ${code}: ${output}`)));
+  });
+  return { child, exited, match };
+}
+
 describe('docs samples', () => {
-  it('found samples in docs/', () => {
-    expect(samples.length).toBeGreaterThan(0);
+  it('found samples in README.md and docs/', () => {
+    expect(samples.filter((s) => s.doc === 'README.md').length).toBeGreaterThan(10);
+    expect(samples.filter((s) => s.doc !== 'README.md').length).toBeGreaterThan(0);
   });
 
-  it('every sample type-checks (strict, as the project itself)', async () => {
-    const config = join(out, 'tsconfig.json');
-    writeFileSync(
-      config,
-      JSON.stringify({
-        extends: join(root, 'tsconfig.json'),
-        compilerOptions: { rootDir: root, noUnusedLocals: false },
-        files: samples.map((sample) => sample.file),
-        include: [],
-      }),
+  it('every sample type-checks (strict, as the project itself)', () => {
+    // The project's options, without unused-locals checks (a sample may declare what it shows).
+    const config = ts.readConfigFile(join(root, 'tsconfig.json'), ts.sys.readFile);
+    const options = {
+      ...ts.parseJsonConfigFileContent(config.config, ts.sys, root).options,
+      noUnusedLocals: false,
+    };
+    const program = ts.createProgram(
+      samples.map((sample) => sample.file),
+      options,
     );
-    const result = await exec(
-      process.execPath,
-      [join(root, 'node_modules/typescript/bin/tsc'), '-p', config],
-      {
-        cwd: root,
-      },
-    ).then(
-      () => '',
-      (error: { stdout?: string }) => error.stdout ?? String(error),
-    );
-    expect(result).toBe('');
+    // Only the samples are checked here; the sources they import are `tsc`'s job.
+    const errors = samples.flatMap((sample) => {
+      const source = program.getSourceFile(sample.file);
+      if (!source) return [`${label(sample)}: not compiled`];
+      return [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)].map(
+        (d) => {
+          const line = d.start === undefined ? 0 : source.getLineAndCharacterOfPosition(d.start).line + 1;
+          return `${label(sample)}, line ${line}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`;
+        },
+      );
+    });
+    expect(errors).toEqual([]);
   });
 
   for (const sample of samples.filter((s) => s.mode === 'script')) {
-    it(`${sample.doc} sample ${sample.index} runs to completion`, async () => {
+    it(`${label(sample)} runs to completion`, async () => {
       const { stderr } = await exec(process.execPath, ['--import', 'tsx', sample.file], {
-        cwd: root,
+        cwd: workingDirectory(sample),
         env: environment(),
         timeout: 60_000,
       });
@@ -120,41 +216,42 @@ describe('docs samples', () => {
   }
 
   for (const sample of samples.filter((s) => s.mode === 'server')) {
-    it(`${sample.doc} sample ${sample.index} serves /auth and a guarded route, and stops on SIGTERM`, async () => {
-      const child = spawn(process.execPath, ['--import', 'tsx', sample.file], {
-        cwd: root,
-        env: environment(),
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      const exited = new Promise<number | null>((done) => child.once('exit', done));
-      let output = '';
-      const port = await new Promise<number>((done, fail) => {
-        const onData = (chunk: Buffer) => {
-          output += chunk.toString();
-          const match = /listening on (\d+)/.exec(output);
-          if (match) done(Number(match[1]));
-        };
-        child.stdout.on('data', onData);
-        child.stderr.on('data', onData);
-        child.once('exit', (code) => fail(new Error(`exited with ${code}: ${output}`)));
-      });
-      const base = `http://127.0.0.1:${port}`;
-      const email = `doc-${randomBytes(4).toString('hex')}@example.com`;
-      const password = 'violet-otter-42-lantern';
-      const post = (path: string, body: unknown) =>
-        fetch(`${base}${path}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(body),
-        });
-      expect((await post('/auth/register', { email, password })).status).toBe(201);
-      const login = (await (await post('/auth/login', { email, password })).json()) as {
-        access_token: string;
-      };
-      const me = await fetch(`${base}/me`, { headers: { authorization: `Bearer ${login.access_token}` } });
+    it(`${label(sample)} serves /auth and a guarded route, and stops on SIGTERM`, async () => {
+      const { child, exited, match } = start(sample, ['--import', 'tsx'], /listening on (\d+)/);
+      const base = `http://127.0.0.1:${Number((await match)[1])}`;
+      const token = await signIn(base);
+      const me = await fetch(`${base}/me`, { headers: { authorization: `Bearer ${token}` } });
       expect(me.status).toBe(200);
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
+    });
+  }
+
+  for (const sample of samples.filter((s) => s.mode === 'app')) {
+    const route = sample.route ?? { method: 'GET', path: '/me' };
+    it(`${label(sample)} serves /auth, and ${route.method} ${route.path} with a token only`, async () => {
+      const hook = pathToFileURL(LISTEN_HOOK).href;
+      const { child, exited, match } = start(
+        sample,
+        ['--import', hook, '--import', 'tsx'],
+        /sample listening on (IPv4|IPv6) (\S+) (\d+)/,
+      );
+      try {
+        const [, family, address, port] = await match;
+        const host = address === '::' || address === '0.0.0.0' ? '127.0.0.1' : address;
+        const base = `http://${family === 'IPv6' && host !== '127.0.0.1' ? `[${host}]` : host}:${port}`;
+        const token = await signIn(base);
+        const anonymous = await fetch(`${base}${route.path}`, { method: route.method });
+        expect(anonymous.status).toBe(401);
+        const guarded = await fetch(`${base}${route.path}`, {
+          method: route.method,
+          headers: { authorization: `Bearer ${token}` },
+        });
+        expect(guarded.status, await guarded.clone().text()).toBe(200);
+      } finally {
+        child.kill('SIGTERM');
+        await exited;
+      }
     });
   }
 });

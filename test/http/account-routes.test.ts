@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createMemoryMailer, type MemoryMailer } from '../../src/index.js';
 import { settle, tokenLink, tokenOf, waitForMail } from '../account/support.js';
 import {
-  ADAPTERS,
   bearer,
   expectNoLeak,
   field,
@@ -18,6 +17,7 @@ import {
   postJson,
   registerUser,
   startHarness,
+  TRANSPORTS,
   uniqueEmail,
   userWithTokens,
 } from './conformance/support.js';
@@ -26,7 +26,7 @@ const BASE_URL = 'https://app.example.com';
 const NEW_PASSWORD = 'copper-heron-77-meadow-path';
 const WRONG = 'not-the-right-password-at-all';
 
-describe.each(ADAPTERS)('account routes: %s', (_name, start) => {
+describe.each(TRANSPORTS)('account routes: %s', (_name, start) => {
   let h: Harness;
   let mailer: MemoryMailer;
 
@@ -203,7 +203,7 @@ describe.each(ADAPTERS)('account routes: %s', (_name, start) => {
   });
 });
 
-describe.each(ADAPTERS)('throttled account and login routes: %s', (_name, start) => {
+describe.each(TRANSPORTS)('throttled account and login routes: %s', (_name, start) => {
   let h: Harness;
   let mailer: MemoryMailer;
 
@@ -267,7 +267,7 @@ describe.each(ADAPTERS)('throttled account and login routes: %s', (_name, start)
   });
 });
 
-describe.each(ADAPTERS)('uniform registration: %s', (_name, start) => {
+describe.each(TRANSPORTS)('uniform registration: %s', (_name, start) => {
   it('LG-03: a new and a taken address get the same 202; the owner is told by mail', async () => {
     const mailer = createMemoryMailer();
     const h = await startHarness(start, { mail: { mailer }, account: { baseUrl: BASE_URL } });

@@ -1,5 +1,5 @@
 /**
- * Authorization guards over real HTTP on every adapter: the role hierarchy in `requireRole`,
+ * Authorization guards on every adapter and transport: the role hierarchy in `requireRole`,
  * `requirePermission` on role permissions, and object-level `authorize` backed by the policy
  * evaluator (403, or 404 when hiding existence), failing closed when the decider fails.
  */
@@ -13,12 +13,12 @@ import {
   validateModel,
 } from '../../src/index.js';
 import {
-  ADAPTERS,
   bearer,
   get,
   type Harness,
   postJson,
   startHarness,
+  TRANSPORTS,
   userWithTokens,
 } from './conformance/support.js';
 
@@ -40,7 +40,7 @@ async function policy(): Promise<{ evaluator: PolicyEvaluator; store: MemoryRela
   return { evaluator: new PolicyEvaluator({ model, store }), store };
 }
 
-describe.each(ADAPTERS)('authorization guards: %s', (_name, start) => {
+describe.each(TRANSPORTS)('authorization guards: %s', (_name, start) => {
   let h: Harness;
   let hidden: Harness;
   let failing: Harness;
@@ -106,6 +106,31 @@ describe.each(ADAPTERS)('authorization guards: %s', (_name, start) => {
     expect(denied.status).toBe(403);
     expect(denied.body).toEqual({ error: 'forbidden', message: 'Forbidden' });
     expect((await get(path)).status).toBe(401);
+  });
+
+  it('authorize names the object from several route params (typed in every adapter)', async () => {
+    const owner = await withRole(h, 'USER');
+    await store.write([
+      {
+        object: { type: 'doc', id: `acme/d-${owner.id}` },
+        relation: 'owner',
+        subject: { type: 'user', id: owner.id },
+      },
+    ]);
+    expect((await get(`${h.url}/orgs/acme/docs/d-${owner.id}`, bearer(owner.tokens.access))).status).toBe(
+      200,
+    );
+    expect((await get(`${h.url}/orgs/other/docs/d-${owner.id}`, bearer(owner.tokens.access))).status).toBe(
+      403,
+    );
+    expect((await get(`${h.url}/orgs/acme/docs/d-${owner.id}`)).status).toBe(401);
+  });
+
+  it('an anonymous request is refused before the decider is asked', async () => {
+    const before = failing.gh.seen.length;
+    const reply = await get(`${failing.url}/docs/anything`);
+    expect(reply.status).toBe(401);
+    expect(failing.gh.seen.slice(before).filter((event) => event.type === 'authz.decision')).toEqual([]);
   });
 
   it('with hideForbidden, a forbidden object gets exactly the answer of a missing route (AZ-05)', async () => {

@@ -7,7 +7,6 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totpCode, totpStep } from '../../src/index.js';
 import {
-  ADAPTERS,
   bearer,
   COOKIE,
   COOKIE_MODE,
@@ -24,6 +23,7 @@ import {
   send,
   startHarness,
   type TestUser,
+  TRANSPORTS,
 } from './conformance/support.js';
 
 const MFA = { mfa: { secretKeys: randomBytes(32).toString('base64url') } };
@@ -38,7 +38,7 @@ function expectNoTokens(reply: Reply): void {
   expect(reply.headers.getSetCookie()).toEqual([]);
 }
 
-describe.each(ADAPTERS)('MFA routes: %s', (_name, start) => {
+describe.each(TRANSPORTS)('MFA routes: %s', (_name, start) => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness(start, { ...SCOPED, ...MFA });
@@ -262,7 +262,7 @@ describe.each(ADAPTERS)('MFA routes: %s', (_name, start) => {
   });
 });
 
-describe.each(ADAPTERS)('MFA routes in cookie mode: %s', (_name, start) => {
+describe.each(TRANSPORTS)('MFA routes in cookie mode: %s', (_name, start) => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness(start, { ...COOKIE_MODE, ...MFA });

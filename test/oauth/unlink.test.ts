@@ -247,7 +247,8 @@ describe.each(ADAPTER_CASES)('unlinking an identity provider ($name)', ({ start,
       {},
       { authorization: `Bearer ${issued.accessToken}` },
     );
-    expect(asClient.status).toBe(401);
+    expect(asClient.status).toBe(403);
+    expect(asClient.body).toMatchObject({ error: 'session_required' });
     expect(await providersOf(userId)).toEqual(['corp', 'github']);
     // Unknown provider: no such route.
     expect((await unlink(browser, 'nope')).status).toBe(404);

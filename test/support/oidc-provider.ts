@@ -13,6 +13,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
+// Two warnings this prints on stderr are expected and harmless here:
+// - "oidc-provider WARNING: Unsupported runtime. Use Node.js v22.x LTS, or a later LTS release." is
+//   printed once per test process when this module is imported: oidc-provider compares
+//   `process.release.lts` with its own support policy (the "Jod" LTS line, Node 22, and later) and
+//   only warns; it runs on Node 20 (every OIDC test passes on it). It is a dev dependency, a real
+//   provider for gatehouse's OAuth client (oauth4webapi, which supports every Node in `engines`) to
+//   talk to; it is not part of the package and says nothing about the Node gatehouse needs.
+// - "a quick start development-only in-memory adapter is used" is printed for each provider started
+//   below: the peer keeps its sessions and grants in memory, which is what a throw-away test provider
+//   wants.
 import Provider, { type Configuration } from 'oidc-provider';
 
 /** An account at the provider. */

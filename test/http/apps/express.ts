@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
-import express, { type Request, type Response } from 'express';
-import { gatehouseExpress } from '../../../adapters/express/index.js';
+import express, { type Response } from 'express';
+import { gatehouseExpress, type Principal, requireAuth } from '../../../adapters/express/index.js';
 import { BASIC_CREDENTIALS, principalJson, type StartApp } from './types.js';
 
 /** The spec's routes on Express; `parseFirst` puts an app-wide `express.json()` before the auth router. */
@@ -11,7 +11,8 @@ export function expressApp(gatehouse: Parameters<StartApp>[0], options: { parseF
   app.set('case sensitive routing', true);
   app.set('strict routing', true);
   app.use(gh.normalizePath());
-  const answer = (req: Request, res: Response) => {
+  // Typed by what it reads, not as `Request`: a handler typed `Request` would fix the route's params.
+  const answer = (req: { auth?: Principal | null }, res: Response) => {
     res.json(principalJson(req.auth));
   };
   if (options.parseFirst) app.use(express.json(), express.urlencoded());
@@ -27,12 +28,25 @@ export function expressApp(gatehouse: Parameters<StartApp>[0], options: { parseF
   app.post('/api/data', gh.authenticate(), answer);
   app.get('/moderate', gh.authenticate(), gh.requireRole('MODERATOR'), answer);
   app.post('/images', gh.authenticate(), gh.requirePermission('generate_image'), answer);
+  // `req.params` is typed from the route path, inside `authorize` as in the handler.
   app.get(
     '/docs/:id',
     gh.authenticate(),
-    gh.authorize('viewer', (req) => ({ type: 'doc', id: String(req.params.id) })),
+    gh.authorize('viewer', (req) => ({ type: 'doc', id: req.params.id })),
     answer,
   );
+  app.get(
+    '/orgs/:org/docs/:id',
+    gh.authenticate(),
+    gh.authorize('viewer', (req) => ({ type: 'doc', id: `${req.params.org}/${req.params.id}` })),
+    answer,
+  );
+  app.get('/whoami', gh.authenticate(), (req, res) => {
+    res.json(principalJson(requireAuth(req)));
+  });
+  app.get('/unguarded-whoami', (req, res) => {
+    res.json(principalJson(requireAuth(req)));
+  });
   app.get('/public', (_req, res) => {
     res.json({ ok: true });
   });

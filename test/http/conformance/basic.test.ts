@@ -1,10 +1,9 @@
 /**
- * Conformance of the HTTP Basic guard (RFC 7617; BA-01..BA-04) across every adapter, over real
- * HTTP: the exact challenge, strict decoding, constant-time static checks and the user store.
+ * Conformance of the HTTP Basic guard (RFC 7617; BA-01..BA-04) across every adapter and
+ * transport: the exact challenge, strict decoding, constant-time static checks and the user store.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ADAPTERS,
   BASIC_CHALLENGE,
   bearer,
   expectNoLeak,
@@ -15,6 +14,7 @@ import {
   postJson,
   registerUser,
   startHarness,
+  TRANSPORTS,
   uniqueEmail,
   userWithTokens,
 } from './support.js';
@@ -22,7 +22,7 @@ import {
 const basic = (user: string, password: string) =>
   Buffer.from(`${user}:${password}`, 'utf8').toString('base64');
 
-describe.each(ADAPTERS)('basic auth conformance: %s', (_name, start) => {
+describe.each(TRANSPORTS)('basic auth conformance: %s', (_name, start) => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness(start);

@@ -1,5 +1,5 @@
 /**
- * Conformance of cookie mode across every adapter, over real HTTP: cookie attributes (CK-01),
+ * Conformance of cookie mode across every adapter and transport: cookie attributes (CK-01),
  * no tokens in bodies and no caching (CK-02), CSRF on cookie-authenticated unsafe requests
  * (CS-01), login CSRF (LG-05), one token source per request (TK-11), fixation (LG-04), and
  * refresh and logout with cookies (RV-01).
@@ -7,7 +7,6 @@
 import type { SetCookie } from 'cookie';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ADAPTERS,
   BEARER_CHALLENGE,
   bearer,
   bearerChallenge,
@@ -24,6 +23,7 @@ import {
   setCookies,
   startHarness,
   type TestUser,
+  TRANSPORTS,
 } from './support.js';
 
 const EVIL = 'https://evil.example';
@@ -79,7 +79,7 @@ function expectRefreshLifetime(reply: Reply): void {
   }
 }
 
-describe.each(ADAPTERS)('cookie mode conformance: %s', (_name, start) => {
+describe.each(TRANSPORTS)('cookie mode conformance: %s', (_name, start) => {
   let h: Harness;
   let sameOrigin: Record<string, string>;
   beforeAll(async () => {

@@ -1,11 +1,10 @@
 /**
- * Conformance of the guards across every adapter, over real HTTP: RFC 6750 errors (TK-10),
+ * Conformance of the guards across every adapter and transport: RFC 6750 errors (TK-10),
  * where tokens are read from (TK-11), 401 vs 403 with the role read per request, scopes (AZ-07),
  * the optional guard and path variants of a guarded route (AZ-08). HTTP Basic is in basic.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ADAPTERS,
   BEARER_CHALLENGE,
   bearer,
   bearerChallenge,
@@ -20,13 +19,14 @@ import {
   registerUser,
   send,
   startHarness,
+  TRANSPORTS,
   userWithTokens,
 } from './support.js';
 
 const basic = (user: string, password: string) =>
   Buffer.from(`${user}:${password}`, 'utf8').toString('base64');
 
-describe.each(ADAPTERS)('guards conformance: %s', (_name, start) => {
+describe.each(TRANSPORTS)('guards conformance: %s', (_name, start) => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness(start);
@@ -261,6 +261,25 @@ describe.each(ADAPTERS)('guards conformance: %s', (_name, start) => {
     });
   });
 
+  describe('the non-null principal accessor (requireAuth)', () => {
+    it('behind authenticate() it returns the principal', async () => {
+      const { id, tokens } = await userWithTokens(h, 'accessor');
+      const reply = await get(`${h.url}/whoami`, bearer(tokens.access));
+      expect(reply.status, reply.text).toBe(200);
+      expect(reply.body).toEqual({ userId: id, role: 'USER', method: 'bearer', scopes: [] });
+      expect((await get(`${h.url}/whoami`)).status).toBe(401);
+    });
+
+    it('with no guard before the handler it throws: a 500, never the handler’s answer', async () => {
+      const { tokens } = await userWithTokens(h, 'unguarded');
+      for (const headers of [{}, bearer(tokens.access)]) {
+        const reply = await get(`${h.url}/unguarded-whoami`, headers);
+        expect(reply.status, reply.text).toBe(500);
+        expect(reply.text).not.toContain('userId');
+      }
+    });
+  });
+
   describe('path and method variants of a guarded route (AZ-08)', () => {
     it.each([
       ['GET', '/admin/'],
@@ -319,7 +338,7 @@ describe('AZ-08: every adapter answers the path variants of /admin alike', () =>
 
   it('same statuses on all adapters, never 200', async () => {
     const table: Record<string, Record<string, number>> = {};
-    for (const [name, start] of ADAPTERS) {
+    for (const [name, start] of TRANSPORTS) {
       const h = await startHarness(start);
       try {
         const row: Record<string, number> = {};

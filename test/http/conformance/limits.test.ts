@@ -1,10 +1,9 @@
 /**
  * Conformance of input limits (IN-01), error hygiene (LO-04, RV-01 fail-closed) and caching
- * (CK-02) of the auth routes across every adapter, over real HTTP.
+ * (CK-02) of the auth routes across every adapter and transport.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ADAPTERS,
   bearer,
   expectNoLeak,
   field,
@@ -17,11 +16,12 @@ import {
   send,
   startHarness,
   storeWithFailingFindById,
+  TRANSPORTS,
   uniqueEmail,
   userWithTokens,
 } from './support.js';
 
-describe.each(ADAPTERS)('auth route limits and errors conformance: %s', (_name, start) => {
+describe.each(TRANSPORTS)('auth route limits and errors conformance: %s', (_name, start) => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness(start);

@@ -1,11 +1,10 @@
 /**
- * Conformance of the auth routes (/auth/*) across every adapter, over real HTTP:
+ * Conformance of the auth routes (/auth/*) across every adapter and transport:
  * the token lifecycle (RV-01), login (LG-01, LG-04), the token endpoint (RFC 6749 §5) and
  * refresh rotation. Limits, error hygiene and caching are in limits.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ADAPTERS,
   BEARER_CHALLENGE,
   bearer,
   bearerChallenge,
@@ -21,11 +20,12 @@ import {
   registerUser,
   send,
   startHarness,
+  TRANSPORTS,
   uniqueEmail,
   userWithTokens,
 } from './support.js';
 
-describe.each(ADAPTERS)('auth routes conformance: %s', (_name, start) => {
+describe.each(TRANSPORTS)('auth routes conformance: %s', (_name, start) => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness(start);

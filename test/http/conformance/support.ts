@@ -1,7 +1,12 @@
 /**
- * Shared helpers of the HTTP conformance suite: start an adapter's test app over real HTTP on
- * 127.0.0.1, talk to it with `fetch` (or `node:http` where fetch can't express the request),
- * and check response shapes that every test cares about.
+ * Shared helpers of the HTTP conformance suite: start an adapter's test app, talk to it with a
+ * `fetch`-shaped client (or raw header pairs where fetch can't express the request), and check
+ * response shapes that every test cares about.
+ *
+ * One suite, several transports: {@link TRANSPORTS} lists each adapter over real HTTP and through
+ * its framework's own test tool. The helpers take absolute URLs; a URL whose origin belongs to an
+ * in-process app (registered by {@link startHarness} until `close()`) goes through that app's
+ * tool, any other over the network. Tests are written once against `h.url`.
  */
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
@@ -9,16 +14,26 @@ import { parseSetCookie, type SetCookie } from 'cookie';
 import { expect } from 'vitest';
 import { createMemoryStore, type GatehouseConfig, type Store } from '../../../src/index.js';
 import { GOOD_PASSWORD, type TestGatehouse, testGatehouse } from '../../support/gatehouse.js';
-import type { StartApp } from '../apps/types.js';
+import type { Client, RawClient, RunningApp, StartApp } from '../apps/types.js';
 
-export { ADAPTERS } from '../apps/index.js';
+export { ADAPTERS, TRANSPORTS } from '../apps/index.js';
 export { GOOD_PASSWORD };
 
 /** A gatehouse and an adapter's app serving it. */
 export interface Harness {
   readonly gh: TestGatehouse;
+  /** The app's origin: `http://127.0.0.1:<port>`, or a made-up one answered in process. */
   readonly url: string;
+  /** `'http'` over a socket, `'in-process'` through the framework's test tool. */
+  readonly transport: 'http' | 'in-process';
   close(): Promise<void>;
+}
+
+/** In-process apps by origin, while they run. */
+const inProcess = new Map<string, Required<Pick<RunningApp, 'client' | 'raw'>>>();
+
+function clientFor(url: string): Client {
+  return inProcess.get(new URL(url).origin)?.client ?? fetch;
 }
 
 /** The configuration most tests run with: the `read` and `write` scopes may be requested. */
@@ -33,7 +48,17 @@ export async function startHarness(
 ): Promise<Harness> {
   const gh = testGatehouse(overrides);
   const app = await start(gh);
-  return { gh, url: app.url, close: () => app.close() };
+  const origin = new URL(app.url).origin;
+  if (app.client && app.raw) inProcess.set(origin, { client: app.client, raw: app.raw });
+  return {
+    gh,
+    url: app.url,
+    transport: app.client ? 'in-process' : 'http',
+    close: async () => {
+      inProcess.delete(origin);
+      await app.close();
+    },
+  };
 }
 
 /** What a response said, read once. */
@@ -57,8 +82,9 @@ function parseObject(text: string): Record<string, unknown> {
   }
 }
 
+/** Sends a request through the transport of the app at `url` (see the module comment). */
 export async function send(url: string, init: RequestInit = {}): Promise<Reply> {
-  const response = await fetch(url, { redirect: 'manual', ...init });
+  const response = await clientFor(url)(url, { redirect: 'manual', ...init });
   const text = await response.text();
   return { status: response.status, headers: response.headers, text, body: parseObject(text) };
 }
@@ -106,14 +132,21 @@ export interface RawReply {
 }
 
 /**
- * Sends a request with raw header pairs, duplicates kept. With array headers Node adds no
- * `Host`, so it is added here (HTTP/1.1 requires it).
+ * Sends a request with raw header pairs, duplicates kept, and the path as written (over HTTP;
+ * an in-process tool normalizes dot segments as a URL parser does). With array headers Node
+ * adds no `Host`, so it is added here (HTTP/1.1 requires it).
  */
 export function rawRequest(
   url: string,
   method: string,
   headers: ReadonlyArray<readonly [string, string]> = [],
 ): Promise<RawReply> {
+  const raw: RawClient | undefined = inProcess.get(new URL(url).origin)?.raw;
+  if (raw)
+    return raw(url, method, headers).then((reply) => ({
+      ...reply,
+      headers: reply.headers as IncomingHttpHeaders,
+    }));
   const flat = [['host', new URL(url).host] as const, ...headers].flat();
   return new Promise((resolve, reject) => {
     const req = httpRequest(url, { method, headers: flat }, (res) => {
