@@ -3,6 +3,8 @@ import { defineConfig } from 'tsup';
 /** One entry per subpath export of package.json. */
 const entry = {
   index: 'src/index.ts',
+  errors: 'src/error-classes.ts',
+  http: 'src/http/index.ts',
   sqlite: 'adapters/sqlite/index.ts',
   postgres: 'adapters/postgres/index.ts',
   redis: 'adapters/redis/index.ts',

@@ -30,6 +30,8 @@ set -euo pipefail
 SUBPATHS=(
   # subpath        probe                   formats   needs
   ".               createGatehouse         esm,cjs   -"
+  "./errors        isAuthError             esm,cjs   -"
+  "./http          requestFromNode         esm,cjs   -"
   "./sqlite        createSqliteStore       esm,cjs   better-sqlite3 @types/better-sqlite3"
   "./postgres      createPostgresStore     esm,cjs   pg @types/pg"
   "./redis         createRedisStore        esm,cjs   redis"
@@ -269,7 +271,8 @@ cat >smoke-esm.mjs <<EOF
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { AlreadyRegisteredError, AuthError, createGatehouse, createMemoryStore } from '$PKG_NAME';
+import { AuthError, createGatehouse, createMemoryStore } from '$PKG_NAME';
+import { AlreadyRegisteredError } from '$PKG_NAME/errors';
 import { createSqliteStore } from '$PKG_NAME/sqlite';
 const FORMAT = 'esm';
 EOF
@@ -277,7 +280,8 @@ cat >smoke-cjs.cjs <<EOF
 const assert = require('node:assert/strict');
 const { randomBytes, randomUUID } = require('node:crypto');
 const { join } = require('node:path');
-const { AlreadyRegisteredError, AuthError, createGatehouse, createMemoryStore } = require('$PKG_NAME');
+const { AuthError, createGatehouse, createMemoryStore } = require('$PKG_NAME');
+const { AlreadyRegisteredError } = require('$PKG_NAME/errors');
 const { createSqliteStore } = require('$PKG_NAME/sqlite');
 const FORMAT = 'cjs';
 EOF

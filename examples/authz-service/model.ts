@@ -16,7 +16,7 @@ import {
   type RelationshipTuple,
   rolesTypeDefinition,
   validateModel,
-} from '../../src/policy/index.js';
+} from '../../src/index.js';
 
 export const roles = defineRoles({
   USER: { permissions: ['chat'] },

@@ -12,8 +12,7 @@
  */
 import { serve } from '@hono/node-server';
 import { createSqliteStore } from '../../adapters/sqlite/index.js';
-import { SecurityEvents } from '../../src/events.js';
-import { bearerAuthenticator, createDecisionService } from '../../src/policy/index.js';
+import { bearerAuthenticator, createDecisionService, SecurityEvents } from '../../src/index.js';
 import { createGenAiEvaluator, createGenAiEvaluatorOver } from './model.js';
 
 const secret = process.env.AUTHZ_SHARED_SECRET;

@@ -8,8 +8,7 @@
  */
 import { Hono } from 'hono';
 import { type GatehouseEnv, gatehouseHono } from '../../adapters/hono/index.js';
-import type { Gatehouse } from '../../src/index.js';
-import type { RelationshipStore } from '../../src/policy/index.js';
+import type { Gatehouse, RelationshipStore } from '../../src/index.js';
 import { conversationRoutes } from './conversations.js';
 import { DEVICE_PAGE_HEADERS, DEVICE_PAGE_HTML, DEVICE_PAGE_SCRIPT } from './device-page.js';
 import { generateImageSvg, generateText } from './models.js';

@@ -18,7 +18,7 @@
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import type { GatehouseEnv, gatehouseHono } from '../../adapters/hono/index.js';
-import type { RelationshipStore } from '../../src/policy/index.js';
+import type { RelationshipStore } from '../../src/index.js';
 
 interface Conversation {
   readonly title: string;

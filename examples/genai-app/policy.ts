@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { createDecisionClient, type RelationshipStore } from '../../src/policy/index.js';
+import { createDecisionClient, type RelationshipStore } from '../../src/index.js';
 import { createGenAiEvaluatorOver } from '../authz-service/model.js';
 
 /** How decisions are made. */

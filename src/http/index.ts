@@ -1,24 +1,20 @@
-export { BodyError, readBody } from './body.js';
-export {
-  type CookieNames,
-  type CookieSettings,
-  clearedSessionCookies,
-  cookieNames,
-  csrfTokenFor,
-  csrfTokenValid,
-  isSafeMethod,
-  originAllowed,
-  refreshCookiePath,
-  sessionCookies,
-} from './cookie-session.js';
-export {
-  type AuthorizationHeader,
-  credentialsFromHeaders,
-  decodeBasicCredentials,
-  parseAuthorization,
-  parseCookies,
-  type RequestCredentials,
-} from './credentials.js';
+/**
+ * `gatehouse/http`: the framework-agnostic HTTP layer, for an adapter to a framework gatehouse
+ * ships none for (Koa, NestJS, a bare `node:http` server). The Express, Fastify and Hono adapters
+ * are built from these parts alone, each a few dozen lines that translate:
+ *
+ * - the auth routes are one fetch handler, {@link AuthRoutes} (`Request` -> `Response`); Node's
+ *   `IncomingMessage` / `ServerResponse` convert with {@link requestFromNode} / {@link sendResponse};
+ * - the guards ({@link HttpGuards}) read only the request's credentials
+ *   ({@link credentialsFromHeaders}, {@link credentialsFromNode}) and answer a principal or a
+ *   ready-made refusal (an {@link HttpResult}: RFC 6750 / RFC 6749 errors), sent with
+ *   {@link sendResult} or {@link toResponse};
+ * - {@link normalizeRequestTarget} gives the path a guard or a route table should see (percent-
+ *   decoding of unreserved characters, dot segments), so `/%61dmin` cannot slip past `/admin`.
+ *
+ * @module
+ */
+export { credentialsFromHeaders, type RequestCredentials } from './credentials.js';
 export {
   type AuthenticateOptions,
   type BasicAuthOptions,
@@ -28,23 +24,8 @@ export {
   type Principal,
   type ResourceRef,
 } from './guards.js';
-export { credentialsFromNode, headersFromNode, requestFromNode, sendResponse, sendResult } from './node.js';
+export { credentialsFromNode, requestFromNode, sendResponse, sendResult } from './node.js';
 export { normalizeRequestTarget } from './path.js';
-export {
-  type BearerError,
-  bearerChallenge,
-  bearerErrorResult,
-  errorName,
-  flowErrorResult,
-  forbiddenResult,
-  type HttpResult,
-  jsonResult,
-  NO_STORE_HEADERS,
-  rateLimitedResult,
-  serverError,
-  type TokenEndpointError,
-  tokenEndpointError,
-  tokenEndpointErrorResult,
-  toResponse,
-} from './responses.js';
+export { PrincipalMissingError, requirePrincipal } from './principal.js';
+export { type HttpResult, serverError, toResponse } from './responses.js';
 export { AuthRoutes, type RouteRequestOptions } from './routes.js';

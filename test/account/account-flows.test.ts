@@ -8,16 +8,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createSqliteStore, type SqliteStore } from '../../adapters/sqlite/index.js';
 import {
   AlreadyRegisteredError,
-  AuthError,
   EmailNotVerifiedError,
   InvalidCredentialsError,
   NotFoundError,
   OneTimeTokenError,
   ReauthenticationRequiredError,
-  type RequestContext,
-  type SecurityEvent,
   WeakPasswordError,
-} from '../../src/index.js';
+} from '../../src/errors.js';
+import { AuthError, type RequestContext, type SecurityEvent } from '../../src/index.js';
 import { GOOD_PASSWORD } from '../support/gatehouse.js';
 import {
   BASE_URL,

@@ -5,7 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { MemoryStateStore, OneTimeTokenError, OneTimeTokens } from '../../src/index.js';
+import { OneTimeTokens } from '../../src/account/one-time-tokens.js';
+import { OneTimeTokenError } from '../../src/errors.js';
+import { MemoryStateStore } from '../../src/storage/memory/state.js';
 import { FakeClock } from '../support/gatehouse.js';
 
 function setup() {

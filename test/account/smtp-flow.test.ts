@@ -4,7 +4,8 @@
  * verification link -> verify; reset request -> reset link -> confirm -> log in.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSmtpMailer, InvalidCredentialsError, type SmtpMailer } from '../../src/index.js';
+import { InvalidCredentialsError } from '../../src/errors.js';
+import { createSmtpMailer, type SmtpMailer } from '../../src/index.js';
 import { startSmtpServer, type TestSmtpServer } from '../mail/smtp-test-server.js';
 import { GOOD_PASSWORD, testGatehouse } from '../support/gatehouse.js';
 import { signIn, tokenLink } from './support.js';

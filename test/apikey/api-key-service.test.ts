@@ -4,14 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createSqliteStore, SQLITE_MIGRATIONS } from '../../adapters/sqlite/index.js';
-import {
-  API_KEY_PREFIX,
-  ConfigError,
-  createMemoryStore,
-  generateApiKey,
-  parseApiKey,
-  type Store,
-} from '../../src/index.js';
+import { API_KEY_PREFIX, generateApiKey, parseApiKey } from '../../src/apikey/key-format.js';
+import { ConfigError, createMemoryStore, type Store } from '../../src/index.js';
 import { GOOD_PASSWORD, testGatehouse } from '../support/gatehouse.js';
 
 const API_KEYS = { enabled: true, scopes: ['read', 'write'] };

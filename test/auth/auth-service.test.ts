@@ -9,7 +9,7 @@ import {
   TokenRevokedError,
   ValidationError,
   WeakPasswordError,
-} from '../../src/index.js';
+} from '../../src/errors.js';
 import { GOOD_PASSWORD, testGatehouse } from '../support/gatehouse.js';
 import { loginTokens } from '../support/login.js';
 

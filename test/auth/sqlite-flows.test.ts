@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSqliteStore, type SqliteStore } from '../../adapters/sqlite/index.js';
-import { AlreadyRegisteredError, InvalidCredentialsError, TokenRevokedError } from '../../src/index.js';
+import { AlreadyRegisteredError, InvalidCredentialsError, TokenRevokedError } from '../../src/errors.js';
 import { GOOD_PASSWORD, testGatehouse } from '../support/gatehouse.js';
 import { loginTokens } from '../support/login.js';
 

@@ -178,7 +178,7 @@ export async function benchRebacPostgres(): Promise<void> {
     gatehouse,
     postgres: await loadBuilt('postgres'),
     sqlite: await loadBuilt('sqlite'),
-    model: gatehouse.compileModel(rebacModel.source),
+    model: gatehouse.validateModel(rebacModel.source),
   };
   const external = process.env.GATEHOUSE_BENCH_DATABASE_URL;
   let server: PostgresServer | undefined;

@@ -8,17 +8,16 @@ import { createHash, randomBytes } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, type JWTPayload, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createSqliteStore } from '../../adapters/sqlite/index.js';
-import { decodeFormComponent } from '../../src/http/client-auth.js';
 import {
   CLIENT_SECRET_PREFIX,
   clientSecretMatches,
-  createMemoryStore,
-  HttpGuards,
   hashClientSecret,
-  isClientTokenRecord,
   newClientSecret,
-  type Store,
-} from '../../src/index.js';
+} from '../../src/clients/client-secret.js';
+import { decodeFormComponent } from '../../src/http/client-auth.js';
+import { HttpGuards } from '../../src/http/guards.js';
+import { createMemoryStore, type Store } from '../../src/index.js';
+import { isClientTokenRecord } from '../../src/token/client-token.js';
 import { GOOD_PASSWORD, testGatehouse } from '../support/gatehouse.js';
 
 const STORES: ReadonlyArray<readonly [string, () => Store]> = [

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSqliteStore, SqliteClientRepository } from '../../adapters/sqlite/index.js';
-import { createMemoryStore, MemoryClientRepository } from '../../src/index.js';
+import { createMemoryStore } from '../../src/index.js';
+import { MemoryClientRepository } from '../../src/storage/memory/clients.js';
 import { buildClientRecord, describeClientRepositoryContract } from '../../src/testing.js';
 
 const tempRoot = mkdtempSync(join(tmpdir(), 'gatehouse-clients-'));

@@ -7,13 +7,8 @@
  * failure throttle against spraying).
  */
 import { describe, expect, it } from 'vitest';
-import {
-  type AuthError,
-  InvalidCredentialsError,
-  RateLimitedError,
-  type RequestContext,
-  type SecurityEvent,
-} from '../../src/index.js';
+import { InvalidCredentialsError, RateLimitedError } from '../../src/errors.js';
+import type { AuthError, RequestContext, SecurityEvent } from '../../src/index.js';
 import { mailGatehouse, tokenOf, waitForMail } from '../account/support.js';
 import { GOOD_PASSWORD, type TestGatehouse, testGatehouse } from '../support/gatehouse.js';
 

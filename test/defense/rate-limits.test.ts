@@ -9,7 +9,8 @@
  * seconds after the burst (the fake clock starts on a window boundary).
  */
 import { describe, expect, it } from 'vitest';
-import { RateLimitedError, type RequestContext } from '../../src/index.js';
+import { RateLimitedError } from '../../src/errors.js';
+import type { RequestContext } from '../../src/index.js';
 import { mailGatehouse, settle, signIn, tokenOf, waitForMail } from '../account/support.js';
 import { GOOD_PASSWORD, testGatehouse } from '../support/gatehouse.js';
 

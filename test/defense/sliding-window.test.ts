@@ -5,8 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createSqliteStore } from '../../adapters/sqlite/index.js';
+import { RateLimiter } from '../../src/defense/rate-limiter.js';
 import { msUntilAllowed, slidingEstimate } from '../../src/defense/sliding-window.js';
-import { type CounterStore, MemoryCounterStore, RateLimitedError, RateLimiter } from '../../src/index.js';
+import { RateLimitedError } from '../../src/errors.js';
+import type { CounterStore } from '../../src/index.js';
+import { MemoryCounterStore } from '../../src/storage/memory/counters.js';
 import { FakeClock } from '../support/gatehouse.js';
 
 const STORES: Array<[string, () => CounterStore]> = [

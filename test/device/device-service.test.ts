@@ -12,7 +12,7 @@ import {
   newUserCode,
   normalizeUserCode,
   USER_CODE_ALPHABET,
-} from '../../src/index.js';
+} from '../../src/device/user-code.js';
 import { GOOD_PASSWORD, testGatehouse } from '../support/gatehouse.js';
 
 function setup() {

@@ -4,61 +4,64 @@
  * assertions here are checked by `tsc`; the run-time ones check that the map tells the truth.
  */
 import { describe, expect, expectTypeOf, it } from 'vitest';
+import { InvalidClientError, UnauthorizedClientError } from '../../src/clients/errors.js';
 import {
   AccessDeniedError,
-  AccountDisabledError,
-  AccountExistsError,
-  AlreadyRegisteredError,
-  ApiKeyLimitReachedError,
-  AUTH_ERROR_CODES,
-  type AuthError,
-  type AuthErrorByCode,
-  type AuthErrorCode,
-  type AuthErrorOf,
   AuthorizationPendingError,
   DeviceCodeExpiredError,
   DeviceFlowNotConfiguredError,
+  InvalidUserCodeError,
+  SlowDownError,
+} from '../../src/device/errors.js';
+import {
+  AccountDisabledError,
+  AlreadyRegisteredError,
+  ApiKeyLimitReachedError,
+  AUTH_ERROR_CODES,
   EmailNotVerifiedError,
-  IdentityAlreadyLinkedError,
   InputTooLargeError,
   InsufficientScopeError,
-  InvalidClientError,
   InvalidCredentialsError,
   InvalidGrantError,
-  InvalidMfaCodeError,
-  InvalidOAuthStateError,
   InvalidScopeError,
-  InvalidUserCodeError,
   IssuerUnavailableError,
-  isAuthError,
-  LastSignInMethodError,
   MailNotConfiguredError,
-  MfaAlreadyEnabledError,
-  MfaNotConfiguredError,
   NotFoundError,
-  OAuthDeniedError,
-  OAuthFailedError,
   OneTimeTokenError,
   PasswordChangeRequiredError,
-  ProviderEmailNotVerifiedError,
-  ProviderTokensUnavailableError,
-  ProviderUnavailableError,
   RateLimitedError,
   ReauthenticationRequiredError,
   RefreshTokenReusedError,
   SessionRequiredError,
   SigningNotConfiguredError,
-  SlowDownError,
   StoreUnavailableError,
   TokenExpiredError,
   TokenInvalidError,
-  type TokenRejection,
   TokenRevokedError,
-  UnauthorizedClientError,
-  UnknownProviderError,
   ValidationError,
   WeakPasswordError,
+} from '../../src/errors.js';
+import {
+  type AuthError,
+  type AuthErrorByCode,
+  type AuthErrorCode,
+  type AuthErrorOf,
+  isAuthError,
 } from '../../src/index.js';
+import { InvalidMfaCodeError, MfaAlreadyEnabledError, MfaNotConfiguredError } from '../../src/mfa/errors.js';
+import {
+  AccountExistsError,
+  IdentityAlreadyLinkedError,
+  InvalidOAuthStateError,
+  LastSignInMethodError,
+  OAuthDeniedError,
+  OAuthFailedError,
+  ProviderEmailNotVerifiedError,
+  ProviderTokensUnavailableError,
+  ProviderUnavailableError,
+  UnknownProviderError,
+} from '../../src/oauth/errors.js';
+import type { TokenRejection } from '../../src/token/rejection.js';
 
 /** One instance of every class, by the code it carries: the map's claims, checked at run time. */
 const INSTANCES: { readonly [C in AuthErrorCode]: readonly AuthErrorByCode[C][] } = {

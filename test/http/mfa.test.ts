@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { totpCode, totpStep } from '../../src/index.js';
+import { totpCode, totpStep } from '../../src/mfa/totp.js';
 import {
   bearer,
   COOKIE,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeRequestTarget } from '../../src/index.js';
+import { normalizeRequestTarget } from '../../src/http/path.js';
 
 describe('normalizeRequestTarget', () => {
   it('decodes unreserved escapes in the path only', () => {

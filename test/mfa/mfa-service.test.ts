@@ -9,29 +9,28 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createSqliteStore, type SqliteStore } from '../../adapters/sqlite/index.js';
 import {
+  InvalidCredentialsError,
+  NotFoundError,
+  OneTimeTokenError,
+  RateLimitedError,
+  ReauthenticationRequiredError,
+  TokenInvalidError,
+  TokenRevokedError,
+} from '../../src/errors.js';
+import {
   type AuthenticatedLogin,
   ConfigError,
   createGatehouse,
   createMemoryMailer,
   createMemoryStore,
   type GatehouseConfig,
-  hashBackupCode,
-  InvalidCredentialsError,
-  InvalidMfaCodeError,
   isAuthError,
-  MfaAlreadyEnabledError,
-  MfaNotConfiguredError,
   type MfaRequiredLogin,
-  NotFoundError,
-  OneTimeTokenError,
-  RateLimitedError,
-  ReauthenticationRequiredError,
   type SecurityEvent,
-  TokenInvalidError,
-  TokenRevokedError,
-  totpCode,
-  totpStep,
 } from '../../src/index.js';
+import { hashBackupCode } from '../../src/mfa/backup-codes.js';
+import { InvalidMfaCodeError, MfaAlreadyEnabledError, MfaNotConfiguredError } from '../../src/mfa/errors.js';
+import { totpCode, totpStep } from '../../src/mfa/totp.js';
 import { GOOD_PASSWORD, type TestGatehouse, testGatehouse } from '../support/gatehouse.js';
 import { authenticated, loginTokens } from '../support/login.js';
 

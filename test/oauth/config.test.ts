@@ -5,13 +5,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import {
-  ConfigError,
-  createGatehouse,
-  createMemoryStore,
-  type GatehouseConfig,
-  safeReturnTo,
-} from '../../src/index.js';
+import { ConfigError, createGatehouse, createMemoryStore, type GatehouseConfig } from '../../src/index.js';
+import { safeReturnTo } from '../../src/oauth/return-to.js';
 import { newSecret } from '../support/gatehouse.js';
 
 const oidc = {

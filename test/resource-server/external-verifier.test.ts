@@ -6,14 +6,14 @@
 import { createPublicKey } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config.js';
 import {
   ConfigError,
   createMemoryStore,
-  ExternalTokenVerifier,
   type GatehouseConfig,
-  parseConfig,
   type ResourceServerConfig,
 } from '../../src/index.js';
+import { ExternalTokenVerifier } from '../../src/resource-server/external-token.js';
 import { FakeClock, newSecret } from '../support/gatehouse.js';
 import {
   type IssuerKey,

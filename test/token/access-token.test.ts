@@ -1,7 +1,8 @@
 import { createHmac, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { base64url, type JWTPayload, SignJWT } from 'jose';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { type KeyConfig, TokenExpiredError, TokenInvalidError, TokenRevokedError } from '../../src/index.js';
+import { TokenExpiredError, TokenInvalidError, TokenRevokedError } from '../../src/errors.js';
+import type { KeyConfig } from '../../src/index.js';
 import { GOOD_PASSWORD, type TestGatehouse, testGatehouse } from '../support/gatehouse.js';
 import { loginTokens } from '../support/login.js';
 

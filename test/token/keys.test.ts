@@ -1,6 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, createGatehouse, createMemoryStore, TokenInvalidError } from '../../src/index.js';
+import { TokenInvalidError } from '../../src/errors.js';
+import { ConfigError, createGatehouse, createMemoryStore } from '../../src/index.js';
 import { CHEAP_ARGON2, GOOD_PASSWORD, testGatehouse } from '../support/gatehouse.js';
 import { loginTokens } from '../support/login.js';
 

@@ -6,7 +6,8 @@
  */
 import { base64url, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TokenExpiredError, TokenInvalidError, type TokenRejection } from '../../src/index.js';
+import { TokenExpiredError, TokenInvalidError } from '../../src/errors.js';
+import type { TokenRejection } from '../../src/token/rejection.js';
 import {
   ADAPTERS,
   bearer,

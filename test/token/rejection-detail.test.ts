@@ -5,14 +5,10 @@
 import { createHmac } from 'node:crypto';
 import { base64url, type JWTPayload, SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  AuthError,
-  isAuthError,
-  TokenExpiredError,
-  TokenInvalidError,
-  type TokenRejection,
-} from '../../src/index.js';
+import { TokenExpiredError, TokenInvalidError } from '../../src/errors.js';
+import { AuthError, isAuthError } from '../../src/index.js';
 import { checkTimes } from '../../src/token/access-token.js';
+import type { TokenRejection } from '../../src/token/rejection.js';
 import { GOOD_PASSWORD, type TestGatehouse, testGatehouse } from '../support/gatehouse.js';
 import { loginTokens } from '../support/login.js';
 

@@ -5,15 +5,13 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { ConfigError, createGatehouse, createMemoryStore } from '../../src/index.js';
 import {
-  ConfigError,
-  createGatehouse,
-  createMemoryStore,
   estimateEntropyBits,
   MIN_HMAC_SECRET_BYTES,
+  MIN_SECRET_ENTROPY_BITS,
   weakSecretReason,
-} from '../../src/index.js';
-import { MIN_SECRET_ENTROPY_BITS } from '../../src/token/secret-strength.js';
+} from '../../src/token/secret-strength.js';
 import { CHEAP_ARGON2 } from '../support/gatehouse.js';
 
 /** The formats the README and common practice produce 32 random bytes in. */

@@ -6,17 +6,9 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type AsymmetricKeyInput,
-  ConfigError,
-  createMemoryStore,
-  isAuthError,
-  KeySet,
-  loadKeySet,
-  SigningNotConfiguredError,
-  type Store,
-  TokenInvalidError,
-} from '../../src/index.js';
+import { SigningNotConfiguredError, TokenInvalidError } from '../../src/errors.js';
+import { ConfigError, createMemoryStore, isAuthError, type Store } from '../../src/index.js';
+import { type AsymmetricKeyInput, KeySet, loadKeySet } from '../../src/token/keys.js';
 import { randomId } from '../../src/token/opaque.js';
 import { newTokenRecord } from '../../src/token/token-issuing.js';
 import { ADAPTERS, bearer, get, type Harness, startHarness } from '../http/conformance/support.js';
