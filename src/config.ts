@@ -64,13 +64,16 @@ const tokensSchema = z
     sessionMaxAge: seconds(30 * DAY),
     /**
      * Seconds during which the immediately previous refresh token may be presented again and
-     * yields the same successor (for clients with several tabs). Default 0: off, any reuse
-     * revokes the family.
+     * yields the same successor: two tabs refreshing at once, or a retry after a lost response,
+     * are not taken for theft. Default 10; 0 turns it off (any reuse revokes the family). A token
+     * presented after the interval, or two rotations back, still revokes the whole family
+     * (RFC 9700 §4.14.2; see `token/refresh-rotation.ts` for what the interval gives up).
      */
-    refreshReuseInterval: z.number().int().min(0).max(300).default(0),
+    refreshReuseInterval: z.number().int().min(0).max(300).default(10),
     /**
      * Key for deriving successors when `refreshReuseInterval > 0` (32+ random bytes, judged like
-     * `secret`); defaults to one derived from `secret`.
+     * `secret`). Optional: by default the key is derived from `secret` (or the HMAC keys), and with
+     * asymmetric keys from the private signing key (see `token/successor-keys.ts`).
      */
     refreshSuccessorSecret: secretSchema.optional(),
     /** Scopes a first-party login (password grant) may request. Default none. */
@@ -92,6 +95,16 @@ const tokensSchema = z
     recordCache: recordCacheConfigSchema.optional(),
     /** Tokens longer than this are refused before decoding. Default 8 KiB. */
     maxTokenBytes: z.number().int().min(512).max(65536).default(8192),
+    /**
+     * `token.rejected` events (a refused access token at the guards): at most `limit` per reason
+     * class (error code, check and reason) in any `window` seconds, in each process; the ones over
+     * it are only counted, in the next event's `suppressed`. So forged or expired tokens sent by
+     * the thousand cost a few log lines a minute. Default 10 per 60 s; `limit: 0` emits none.
+     */
+    rejectedEvents: z
+      .object({ limit: z.number().int().min(0).max(10_000), window: z.number().int().min(1).max(86_400) })
+      .strict()
+      .default({ limit: 10, window: 60 }),
   })
   .strict()
   .superRefine((tokens, ctx) => checkKey(tokens.refreshSuccessorSecret, ctx, 'refreshSuccessorSecret'));
@@ -170,6 +183,11 @@ const rateLimitsSchema = z
     /** Device user-code entries (look-ups, approvals, denials) per signed-in user and per client IP (RFC 8628 §5.1). */
     deviceCodeEntryPerUser: limit(10, 15 * 60),
     deviceCodeEntryPerIp: limit(30, 15 * 60),
+    /**
+     * Wrong device user codes per client IP, across all the accounts they were entered from (RFC
+     * 8628 §5.1: guessing spread over accounts); over it, every code entry from the IP gets 429.
+     */
+    deviceCodeFailuresPerIp: limit(10, 15 * 60),
     /** Device authorization requests (`POST /device/authorize`) per client IP. */
     deviceAuthorizePerIp: limit(30, 15 * 60),
     /** Starts of a login with an identity provider (`GET /oauth/<provider>/login`) per client IP. */
@@ -354,6 +372,23 @@ const mfaSchema = z
     challengeTtl: z.number().int().min(30).max(300).default(300),
     /** Backup codes per set (at least 10, MF-08). Default 10. */
     backupCodeCount: z.number().int().min(10).max(100).default(10),
+    /**
+     * Consecutive failed second-factor attempts (across logins, sessions and instances) that lock
+     * TOTP for the account until a backup code, a password reset or an administrator lifts it
+     * (NIST SP 800-63B-4 §3.2.2: at most 100; OWASP ASVS 5.0 V6.3). A completed login resets the
+     * count. Default 10.
+     */
+    maxFailures: z.number().int().min(1).max(100).default(10),
+    /**
+     * Seconds over which failed second-factor attempts add up toward `maxFailures` (a window
+     * starts with the first failure after a completed login). Default 30 days; at least 1 day.
+     */
+    failureWindow: z
+      .number()
+      .int()
+      .min(DAY)
+      .max(365 * DAY)
+      .default(30 * DAY),
   })
   .strict()
   .superRefine((mfa, ctx) => checkAesKeys(mfa.secretKeys, ctx, 'secretKeys'));

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { TokenCheck, TokenRejectionReason } from './token/rejection.js';
 
 /** Where a request came from. Passed by the HTTP layer (or the caller) into every flow. */
 export interface RequestContext {
@@ -66,7 +67,30 @@ export interface SecurityEventMap {
   };
   'password.rehashed': { readonly userId: string; readonly from: 'argon2' | 'bcrypt' | 'scrypt' | 'unknown' };
   'password.changed': { readonly userId: string; readonly revokedTokens: number };
-  'token.refreshed': { readonly userId: string; readonly familyId: string };
+  'token.refreshed': {
+    readonly userId: string;
+    readonly familyId: string;
+    /**
+     * Set when the token presented had already been rotated and came back within
+     * `tokens.refreshReuseInterval`: the same successor was handed out again (parallel tabs, a
+     * retry). Worth watching: a thief racing the client within the interval looks the same.
+     */
+    readonly withinReuseInterval?: true;
+  };
+  /**
+   * A presented access token was refused by `authenticate`/`authenticateSubject` (the guards):
+   * forged, `alg: none`, expired, malformed, revoked, or its account gone or disabled. `code` is the
+   * error code, `check` and `reason` the fixed-vocabulary detail of the token error (never a value
+   * from the token; `null` when the error named none). Rate-limited per reason class in each
+   * process (`tokens.rejectedEvents`, default 10 a minute), so an attack cannot flood the log:
+   * `suppressed` counts the events of the same class dropped since the last one emitted.
+   */
+  'token.rejected': {
+    readonly code: 'ERR_TOKEN_INVALID' | 'ERR_TOKEN_EXPIRED' | 'ERR_TOKEN_REVOKED' | 'ERR_ACCOUNT_DISABLED';
+    readonly check: TokenCheck | null;
+    readonly reason: TokenRejectionReason | null;
+    readonly suppressed: number;
+  };
   'token.revoked': {
     readonly userId: string | null;
     readonly scope: 'token' | 'family' | 'user';
@@ -82,6 +106,27 @@ export interface SecurityEventMap {
     readonly count: number;
   };
   'refresh.reused': { readonly userId: string; readonly familyId: string };
+  /**
+   * A one-time code was presented again after it had been redeemed (RFC 6749 §10.5; RFC 9700
+   * §4.5): the second attempt was refused and the token family the first redemption started was
+   * revoked (`token.revoked` with reason `reuse` is emitted for it too). The code was probably
+   * intercepted, or the client sent it twice.
+   */
+  'code.reused': {
+    /** The user the first redemption was for. */
+    readonly userId: string;
+    /** `login_code`: the OAuth login code of `/oauth/exchange`; `device_code`: the device grant. */
+    readonly kind: 'login_code' | 'device_code';
+    /** For a device code, the client it was issued to; `null` for a login code. */
+    readonly clientId: string | null;
+    /**
+     * The family revoked; `null` when the first redemption had issued none yet (it is then revoked
+     * as soon as it is issued), or issued none at all (a second factor was still due).
+     */
+    readonly familyId: string | null;
+    /** Tokens revoked by this attempt. */
+    readonly revokedTokens: number;
+  };
   'account.disabled': { readonly userId: string };
   'account.locked': {
     readonly userId: string;
@@ -137,10 +182,22 @@ export interface SecurityEventMap {
   'mfa.failed': {
     readonly userId: string;
     readonly method: MfaMethod;
-    readonly reason: 'wrong_code' | 'replayed' | 'not_enrolled' | 'account_locked';
+    /**
+     * `factor_locked`: a TOTP code while the second factor is locked (see `mfa.locked`); it is not
+     * checked and not counted.
+     */
+    readonly reason: 'wrong_code' | 'replayed' | 'not_enrolled' | 'account_locked' | 'factor_locked';
     /** Consecutive second-factor failures of this user, this one included. */
     readonly consecutiveFailures: number;
   };
+  /**
+   * `mfa.maxFailures` consecutive second-factor failures (across logins and instances): TOTP is
+   * locked for the account until a backup code, a password reset or an administrator lifts it
+   * (NIST SP 800-63B-4 §3.2.2; OWASP ASVS 5.0 V6.3). The owner is mailed a notice when a mailer is set.
+   */
+  'mfa.locked': { readonly userId: string; readonly failures: number };
+  /** The second-factor lock was lifted: by a login with a backup code, a password reset, or an administrator. */
+  'mfa.unlocked': { readonly userId: string; readonly reason: 'backup_code' | 'password_reset' | 'admin' };
   /**
    * A correct password followed by repeated failed second-factor attempts (RL-07): the password is
    * probably known to someone else. The owner is mailed a security notice when a mailer is set.

@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { hkdfSync } from 'node:crypto';
 import { AccountService } from './account/account-service.js';
 import { ApiKeyService } from './apikey/api-key-service.js';
 import { AuthService } from './auth/auth-service.js';
@@ -24,6 +23,7 @@ import { withInvalidation } from './storage/invalidating-store.js';
 import type { Store } from './storage/types.js';
 import { loadKeySet } from './token/keys.js';
 import { TokenRecordCache } from './token/record-cache.js';
+import { successorKeys } from './token/successor-keys.js';
 import { TokenService } from './token/token-service.js';
 
 /** Everything `createGatehouse` wires together. */
@@ -68,25 +68,6 @@ export interface Gatehouse {
   readonly config: ResolvedConfig;
   /** The current time by the clock every service uses (the configured one, or the system clock). */
   readonly now: () => Date;
-}
-
-function successorKey(config: ResolvedConfig): Uint8Array | undefined {
-  const { tokens } = config;
-  if (tokens.refreshReuseInterval === 0) return undefined;
-  const material =
-    tokens.refreshSuccessorSecret ??
-    tokens.secret ??
-    tokens.keys?.find((k) => k.secret !== undefined)?.secret;
-  if (material === undefined) {
-    throw new ConfigError([
-      {
-        path: 'tokens.refreshSuccessorSecret',
-        message: 'required when refreshReuseInterval > 0 and no HMAC secret is configured',
-      },
-    ]);
-  }
-  const bytes = typeof material === 'string' ? Buffer.from(material, 'utf8') : material;
-  return new Uint8Array(hkdfSync('sha256', bytes, new Uint8Array(0), 'gatehouse refresh successor', 32));
 }
 
 /**
@@ -144,7 +125,9 @@ export function createGatehouse(input: GatehouseConfig): Gatehouse {
     refreshTokenTtl: config.tokens.refreshTokenTtl,
     sessionMaxAge: config.tokens.sessionMaxAge,
     refreshReuseInterval: config.tokens.refreshReuseInterval,
-    successorKey: successorKey(config),
+    // From the successor secret, the HMAC secrets, or else the private signing keys (see
+    // `successor-keys.ts`): the default reuse interval needs no new secret, whatever the key set.
+    successorKeys: successorKeys(config.tokens),
     clock,
     events,
   });
@@ -206,6 +189,7 @@ export function createGatehouse(input: GatehouseConfig): Gatehouse {
     usernames: config.users.usernames,
     requireVerifiedEmail: config.account.emailVerification === 'required',
     mfa,
+    rejectedEvents: config.tokens.rejectedEvents,
   });
   auth.onRegistered = (userId, context) => {
     if (config.account.emailVerification === 'off' || !config.mail.mailer) return;

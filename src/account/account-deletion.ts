@@ -7,6 +7,7 @@
  */
 import { InvalidCredentialsError, NotFoundError, ReauthenticationRequiredError } from '../errors.js';
 import type { RequestContext } from '../events.js';
+import { clearSecondFactorLock } from '../mfa/factor-lock.js';
 import { storeCall } from '../storage/store-call.js';
 import type { AccountFlowContext } from './account-flow-context.js';
 import { reauthenticate } from './reauthentication.js';
@@ -39,6 +40,10 @@ export async function deleteAccount(
       await ctx.oneTime.revoke(purpose, userId);
     }
     await store.state.delete(`lock:${userId}`);
+    await clearSecondFactorLock(
+      { state: store.state, counters: store.counters, events, clock: ctx.options.clock },
+      userId,
+    );
     await deleteRelationships(ctx, userId);
     await store.users.delete(userId);
   });

@@ -10,7 +10,6 @@ import type { AuthenticatedClient } from '../clients/client-service.js';
 import type { LockoutService } from '../defense/lockout.js';
 import type { RateLimit, RateLimiter } from '../defense/rate-limiter.js';
 import {
-  AccountDisabledError,
   EmailNotVerifiedError,
   type FieldIssue,
   InputTooLargeError,
@@ -31,6 +30,7 @@ import { canonicalEmail, canonicalUsername, emailIssues, usernameIssues } from '
 import type { LoginResult, LoginSecondFactor } from './login-result.js';
 import { type PublicUser, toPublicUser } from './public-user.js';
 import { checkPasswordSize, SessionFlows, storeCall } from './session-flows.js';
+import { TokenAuthentication } from './token-authentication.js';
 
 export type { AuthenticatedLogin, LoginResult, LoginSecondFactor, MfaRequiredLogin } from './login-result.js';
 
@@ -58,6 +58,8 @@ export interface AuthServiceOptions {
   readonly mfa: LoginSecondFactor;
   /** Checks the client behind a client's access token (`ClientService`); without it they are refused. */
   readonly clients?: ClientTokenCheck;
+  /** The cap on `token.rejected` events per reason class and process (`tokens.rejectedEvents`). */
+  readonly rejectedEvents?: RateLimit;
 }
 
 /** The part of `ClientService` that {@link AuthService.authenticateSubject} needs. */
@@ -108,12 +110,14 @@ const MAX_IDENTIFIER_LENGTH = 320;
 export class AuthService {
   readonly #o: AuthServiceOptions;
   readonly #sessions: SessionFlows;
+  readonly #tokenAuth: TokenAuthentication;
   /** Called after a registration is stored (createGatehouse mails the verification link here). */
   onRegistered: ((userId: string, context: RequestContext | undefined) => void) | undefined;
 
   constructor(options: AuthServiceOptions) {
     this.#o = options;
     this.#sessions = new SessionFlows(options);
+    this.#tokenAuth = new TokenAuthentication(options);
   }
 
   /**
@@ -300,10 +304,11 @@ export class AuthService {
    * Authenticates an access token: signature and claims, an active token record (revocation),
    * and an existing, active user. The role returned is the user's current one. A token issued to
    * a client (client credentials) is refused with {@link TokenRevokedError}: only
-   * {@link AuthService.authenticateSubject} accepts those.
+   * {@link AuthService.authenticateSubject} accepts those. A refused token emits `token.rejected`
+   * with `context` (capped per reason class, see `token-authentication.ts`).
    */
-  async authenticate(accessToken: unknown): Promise<AuthenticatedUser> {
-    return this.#userOf(await this.#o.tokens.verify(accessToken));
+  authenticate(accessToken: unknown, context?: RequestContext): Promise<AuthenticatedUser> {
+    return this.#tokenAuth.authenticate(accessToken, context);
   }
 
   /**
@@ -311,29 +316,10 @@ export class AuthService {
    * or a registered client's (the client must still exist and be enabled). Which one is decided
    * by the token's record in the token table (see `client-token.ts`), written by the server at
    * issue, so a user token is never taken for a client's or the other way round, even when a
-   * client id equals a user id.
+   * client id equals a user id. A refused token emits `token.rejected` as `authenticate` does.
    */
-  async authenticateSubject(accessToken: unknown): Promise<AuthenticatedSubject> {
-    const verified = await this.#o.tokens.verify(accessToken);
-    if (isClientTokenRecord(verified.record)) {
-      if (!this.#o.clients) throw new TokenRevokedError();
-      return { kind: 'client', ...(await this.#o.clients.authenticateToken(verified)) };
-    }
-    return this.#userOf(verified);
-  }
-
-  /** The user of a verified token (shaped as a `user` subject, which `authenticate` returns as is). */
-  async #userOf({
-    claims,
-    record,
-    user: read,
-  }: VerifiedAccessToken): Promise<AuthenticatedUser & { readonly kind: 'user' }> {
-    if (isClientTokenRecord(record)) throw new TokenRevokedError();
-    // Read with the record (one query, or the record cache) when the token service has the users.
-    const user = read !== undefined ? read : await storeCall(() => this.#o.users.findById(claims.sub));
-    if (!user) throw new TokenRevokedError();
-    if (!user.isActive) throw new AccountDisabledError();
-    return { kind: 'user', user: toPublicUser(user), claims, familyId: record.familyId };
+  authenticateSubject(accessToken: unknown, context?: RequestContext): Promise<AuthenticatedSubject> {
+    return this.#tokenAuth.authenticateSubject(accessToken, context);
   }
 
   /** The user an access token belongs to (see {@link AuthService.authenticate} for the checks). */

@@ -12,7 +12,13 @@
  * - `device-user:<hash(user_code)>`: which request a user code belongs to, taken (single use) by
  *   the approval or denial;
  * - `device-decision:<hash(device_code)>`: the user's decision, taken (single use) by the poll
- *   that answers it, so the tokens are issued exactly once even under concurrent polls.
+ *   that answers it, so the tokens are issued exactly once even under concurrent polls;
+ * - `code-used:`/`code-issued:`/`code-reused:device_code:<hash(device_code)>`: the redemption of
+ *   an approved code and the token family it issued, kept as long as the request would have been.
+ *   A poll with a redeemed device code is a second redemption (RFC 6749 §10.5, RFC 9700 §4.5): it
+ *   gets `invalid_grant` as before, and the family the first poll received is revoked
+ *   (`code.reused`; see `../oauth/code-redemption.ts`). A device must stop polling once it has
+ *   its tokens (RFC 8628 §3.5).
  * Every key is written by one step of the flow only, so no write can undo another's.
  *
  * Which clients may use it: registered clients whose `grantTypes` include the device grant,
@@ -27,6 +33,13 @@ import type { ClientService, PresentedClientCredentials } from '../clients/clien
 import type { RateLimit, RateLimiter } from '../defense/rate-limiter.js';
 import { InvalidGrantError } from '../errors.js';
 import type { RequestContext, SecurityEvents } from '../events.js';
+import {
+  type CodeRedemptionDeps,
+  detectReuse,
+  markRedeemed,
+  type RedemptionRef,
+  recordIssued,
+} from '../oauth/code-redemption.js';
 import { storeCall } from '../storage/store-call.js';
 import type { StateStore, UserRepository } from '../storage/types.js';
 import type { IssuedTokens, TokenService } from '../token/token-service.js';
@@ -61,6 +74,11 @@ export interface DeviceServiceOptions {
     readonly deviceCodeEntryPerUser: RateLimit;
     /** User-code entries per client IP. */
     readonly deviceCodeEntryPerIp: RateLimit;
+    /**
+     * Wrong user codes (malformed, unknown, used, expired) per client IP, whichever signed-in users
+     * entered them: over it, every entry from that IP is refused, a right code too (RFC 8628 §5.1).
+     */
+    readonly deviceCodeFailuresPerIp: RateLimit;
     /** Device authorization requests per client IP. */
     readonly deviceAuthorizePerIp: RateLimit;
   };
@@ -123,6 +141,12 @@ export class DeviceService {
     this.#o = options;
   }
 
+  /** What the records of redeemed device codes need. */
+  get #redemptions(): CodeRedemptionDeps {
+    const { state, tokens, events, clock } = this.#o;
+    return { state, tokens, events, clock };
+  }
+
   /** After expiry a request is kept this long (ms) so that polls get `expired_token`, then forgotten. */
   get #retentionMs(): number {
     return this.#o.expiresIn * 1000;
@@ -174,7 +198,7 @@ export class DeviceService {
    */
   async describe(userId: string, userCode: unknown, context?: RequestContext): Promise<PendingDeviceRequest> {
     await this.#limitEntry(userId, context);
-    const found = await this.#pending(userCode, false);
+    const found = await this.#pending(userCode, false, context);
     const client = await this.#o.clients.get(found.request.clientId);
     if (!client) throw new InvalidUserCodeError();
     return {
@@ -198,7 +222,7 @@ export class DeviceService {
     context?: RequestContext,
   ): Promise<{ clientId: string; scope: readonly string[] }> {
     await this.#limitEntry(userId, context);
-    const { deviceHash, request } = await this.#pending(userCode, true);
+    const { deviceHash, request } = await this.#pending(userCode, true, context);
     const decision: DeviceDecision = { approved: approve, userId };
     await storeCall(() =>
       this.#o.state.set(
@@ -222,6 +246,10 @@ export class DeviceService {
    * user's tokens (access + refresh), exactly once; still pending -> {@link SlowDownError} (the
    * interval grows by 5 s) when polled sooner than the interval after the previous poll, else
    * {@link AuthorizationPendingError}.
+   *
+   * A device code that already got its tokens is answered `invalid_grant`, and that poll, as a
+   * second redemption (RFC 6749 §10.5), revokes the token family the first one received and
+   * emits `code.reused`. An unknown code revokes nothing.
    */
   async poll(
     credentials: PresentedClientCredentials,
@@ -234,16 +262,30 @@ export class DeviceService {
     }
     const deviceHash = hashDeviceSecret('device', deviceCode);
     const request = await this.#load(deviceHash);
-    if (!request || request.clientId !== client.id) throw new InvalidGrantError();
+    if (!request) {
+      await detectReuse(this.#redemptions, 'device_code', deviceHash, context);
+      throw new InvalidGrantError();
+    }
+    if (request.clientId !== client.id) throw new InvalidGrantError();
     const now = this.#o.clock().getTime();
     if (now >= request.expiresAt) throw new DeviceCodeExpiredError();
     const decided = await storeCall(() => this.#o.state.take(`device-decision:${deviceHash}`, new Date(now)));
     if (decided !== null) {
+      const decision = JSON.parse(decided) as DeviceDecision;
+      // Recorded before the request is forgotten, so any later poll finds the code redeemed.
+      const redemption = decision.approved
+        ? await markRedeemed(
+            this.#redemptions,
+            'device_code',
+            deviceHash,
+            { userId: decision.userId, clientId: request.clientId },
+            new Date(request.expiresAt + this.#retentionMs),
+          )
+        : undefined;
       await storeCall(() => this.#o.state.delete(`device:${deviceHash}`));
       await storeCall(() => this.#o.state.delete(`device-poll:${deviceHash}`));
-      const decision = JSON.parse(decided) as DeviceDecision;
-      if (!decision.approved) throw new AccessDeniedError();
-      return this.#issue(decision.userId, request, context);
+      if (!redemption) throw new AccessDeniedError();
+      return this.#issue(decision.userId, request, redemption, context);
     }
     const polled = await storeCall(() => this.#o.state.get(`device-poll:${deviceHash}`, new Date(now)));
     const previous = polled === null ? null : (JSON.parse(polled) as PollState);
@@ -257,7 +299,12 @@ export class DeviceService {
     throw new AuthorizationPendingError();
   }
 
-  async #issue(userId: string, request: DeviceRequest, context?: RequestContext): Promise<IssuedTokens> {
+  async #issue(
+    userId: string,
+    request: DeviceRequest,
+    redemption: RedemptionRef,
+    context?: RequestContext,
+  ): Promise<IssuedTokens> {
     const user = await storeCall(() => this.#o.users.findById(userId));
     // The approving account was disabled or flagged since: no tokens, and the device stops.
     if (!user?.isActive || user.passwordChangeRequired) throw new AccessDeniedError();
@@ -265,6 +312,10 @@ export class DeviceService {
       scope: request.scope,
       clientId: request.clientId,
     });
+    // The code came back while these were issued: they are revoked already, so not handed out.
+    if (await recordIssued(this.#redemptions, redemption, user.id, tokens.familyId, context)) {
+      throw new InvalidGrantError();
+    }
     this.#o.events.emit('login.succeeded', context, this.#o.clock(), {
       userId: user.id,
       factor: 'device_code',
@@ -273,19 +324,33 @@ export class DeviceService {
     return tokens;
   }
 
+  /**
+   * The rate limits of a user-code entry: wrong codes from the IP so far (checked first, counted
+   * by {@link DeviceService.#wrongCode}, so guesses spread over several accounts add up), then
+   * entries of the user and of the IP.
+   */
   async #limitEntry(userId: string, context: RequestContext | undefined): Promise<void> {
-    const { deviceCodeEntryPerUser, deviceCodeEntryPerIp } = this.#o.rateLimits;
+    const { deviceCodeEntryPerUser, deviceCodeEntryPerIp, deviceCodeFailuresPerIp } = this.#o.rateLimits;
+    await this.#o.limiter.check('device-code-failures-ip', context?.ip, deviceCodeFailuresPerIp);
     await this.#o.limiter.hit('device-code-entry-user', userId, deviceCodeEntryPerUser);
     await this.#o.limiter.hit('device-code-entry-ip', context?.ip, deviceCodeEntryPerIp);
+  }
+
+  /** A user code that names no live request: counted against the client IP, then refused. */
+  async #wrongCode(context: RequestContext | undefined): Promise<never> {
+    const limit = this.#o.rateLimits.deviceCodeFailuresPerIp;
+    await this.#o.limiter.record('device-code-failures-ip', context?.ip, limit);
+    throw new InvalidUserCodeError();
   }
 
   /** The live request behind a user code; with `consume`, the user code is used up (atomic take). */
   async #pending(
     userCode: unknown,
     consume: boolean,
+    context: RequestContext | undefined,
   ): Promise<{ deviceHash: string; request: DeviceRequest }> {
     const normalized = normalizeUserCode(userCode);
-    if (normalized === undefined) throw new InvalidUserCodeError();
+    if (normalized === undefined) return this.#wrongCode(context);
     const key = `device-user:${hashDeviceSecret('user', normalized)}`;
     const now = this.#o.clock();
     const deviceHash = await storeCall(() =>
@@ -293,7 +358,7 @@ export class DeviceService {
     );
     const request = deviceHash === null ? null : await this.#load(deviceHash);
     if (deviceHash === null || !request || now.getTime() >= request.expiresAt)
-      throw new InvalidUserCodeError();
+      return this.#wrongCode(context);
     return { deviceHash, request };
   }
 

@@ -12,6 +12,14 @@
  * Cookie-authenticated unsafe requests must pass an origin check (`Sec-Fetch-Site`, `Origin`,
  * `Referer`) and the double-submit check.
  *
+ * Each of these cookies must arrive at most once (in one `Cookie` header or across several).
+ * Two of one name are what a planted cookie looks like next to the real one — a sibling
+ * subdomain can set `__Secure-` and unprefixed names for the refresh path ("cookie tossing") — and
+ * frameworks disagree about which one wins, so gatehouse uses neither and answers 400
+ * `invalid_request` wherever it reads the name: the guards for the access and CSRF cookies,
+ * `POST /refresh` for the refresh cookie (the OAuth flow cookie: see `oauth-routes.ts`). Other
+ * applications' cookies may repeat freely.
+ *
  * @module
  */
 import { createHash, timingSafeEqual } from 'node:crypto';

@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { parseCookie } from 'cookie';
 
 /**
  * What a guard needs from a request: a few headers, never the body. Adapters fill it from their
@@ -18,7 +17,10 @@ export interface RequestCredentials {
    * Node pass every line of it (an array, duplicates kept); fetch runtimes pass the joined string.
    */
   readonly authorization?: string | readonly string[] | undefined;
-  /** The `Cookie` header. */
+  /**
+   * The `Cookie` header. Several `Cookie` lines are passed joined with `; ` (as Node and fetch
+   * runtimes do), so a cookie repeated across them is seen as repeated.
+   */
   readonly cookie?: string | undefined;
   /** `Origin`, `Referer`, `Sec-Fetch-Site` and the CSRF header, for cookie-mode CSRF checks. */
   readonly origin?: string | undefined;
@@ -56,27 +58,42 @@ function isScheme(value: string): boolean {
   const first = value.charCodeAt(0);
   return ((first >= 65 && first <= 90) || (first >= 97 && first <= 122)) && SCHEME_REST.test(value);
 }
-/** Canonical base64 (RFC 4648 §4) with padding. */
+/** Base64 (RFC 4648 §4) with padding: the alphabet, and whole 4-character groups. */
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 /** Longest `Authorization` header read: tokens are capped at 8 KiB, Basic credentials far below. */
 const MAX_AUTHORIZATION_LENGTH = 16 * 1024;
+/** RFC 5234 Appendix B.1 `CTL` (%x00-1F / %x7F), and the C1 controls U+0080-U+009F after decoding. */
+const CONTROL = /\p{Cc}/u;
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * Decodes Basic credentials strictly (RFC 7617 §2): canonical base64, then a *fatal* UTF-8
- * decode, then a split at the *first* colon. No colon, bad base64 or bad UTF-8 -> `undefined`.
+ * Decodes Basic credentials strictly (RFC 7617 §2), and refuses (`undefined`) anything a lenient
+ * decoder would let through:
+ *
+ * - canonical base64 only (RFC 4648 §3.5): padded, and the unused bits of the last group zero, so
+ *   each user-id/password pair has exactly one encoding (`dXNlcjpwYXN=` is refused; only
+ *   `dXNlcjpwYXM=` is `user:pas`);
+ * - a *fatal* UTF-8 decode (the only charset gatehouse announces);
+ * - a split at the *first* colon; no colon is refused;
+ * - no control characters in the user-id or the password: RFC 7617 §2 forbids `CTL`s in both, and
+ *   gatehouse's password policy refuses them in new passwords (RFC 8265 §4.2 OpaqueString,
+ *   NIST SP 800-63B-4 §3.1.1.2 printing characters and spaces), so such a header can only be a
+ *   probe. An existing password with a control character still signs in through the login route.
  */
 export function decodeBasicCredentials(encoded: string): { username: string; password: string } | undefined {
   if (!BASE64.test(encoded)) return undefined;
+  const bytes = Buffer.from(encoded, 'base64');
+  // Node ignores non-zero padding bits: re-encoding shows whether this was the canonical form.
+  if (bytes.toString('base64') !== encoded) return undefined;
   let decoded: string;
   try {
-    decoded = strictUtf8.decode(Buffer.from(encoded, 'base64'));
+    decoded = strictUtf8.decode(bytes);
   } catch {
     return undefined;
   }
   const colon = decoded.indexOf(':');
-  if (colon < 0) return undefined;
+  if (colon < 0 || CONTROL.test(decoded)) return undefined;
   return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
@@ -113,13 +130,63 @@ export function parseAuthorization(value: string | readonly string[] | undefined
   return { kind: 'other', scheme };
 }
 
-/** Parses a `Cookie` header into a name -> value record without a prototype (names can't hit `Object.prototype`). */
-export function parseCookies(header: string | undefined): Record<string, string | undefined> {
-  const result: Record<string, string | undefined> = Object.create(null);
-  if (!header) return result;
-  const parsed = parseCookie(header);
-  for (const name of Object.keys(parsed)) result[name] = parsed[name];
-  return result;
+/** The cookies of a request, read once from its `Cookie` header. */
+export interface RequestCookies {
+  /**
+   * The value of the cookie `name` when it was sent exactly once; `undefined` when it was not
+   * sent, and also when it was sent more than once (never one of them picked at random).
+   */
+  get(name: string): string | undefined;
+  /** Whether any of `names` was sent more than once: see {@link readCookies}. */
+  repeated(...names: readonly string[]): boolean;
+}
+
+/** Removes the spaces and tabs around a cookie's name or value (leniently, as the `cookie` package does). */
+function trimOws(value: string): string {
+  let start = 0;
+  let end = value.length;
+  while (start < end && (value.charCodeAt(start) === 32 || value.charCodeAt(start) === 9)) start++;
+  while (end > start && (value.charCodeAt(end - 1) === 32 || value.charCodeAt(end - 1) === 9)) end--;
+  return value.slice(start, end);
+}
+
+/** Percent-decodes a cookie value, as the `cookie` package does; a bad escape leaves it as sent. */
+function decodeCookieValue(value: string): string {
+  if (!value.includes('%')) return value;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+/**
+ * Reads a `Cookie` header (RFC 6265 §4.2.1: `name=value` pairs separated by `;`; several `Cookie`
+ * header lines arrive joined with `; `) and notes every name sent more than once.
+ *
+ * Two cookies of one name are ambiguous: a browser sends both when the same name was set for
+ * several paths or domains — which a sibling subdomain can do to any name without the `__Host-`
+ * prefix ("cookie tossing") — and servers disagree about which one wins. gatehouse never picks one:
+ * {@link RequestCookies.get} answers `undefined` for such a name, and callers refuse the request
+ * when the name is one of theirs. Names are compared exactly as sent (case-sensitive, after
+ * trimming spaces and tabs), pairs without `=` are ignored, and values are percent-decoded.
+ */
+export function readCookies(header: string | undefined): RequestCookies {
+  const values = new Map<string, string>();
+  const repeated = new Set<string>();
+  if (header) {
+    for (const pair of header.split(';')) {
+      const eq = pair.indexOf('=');
+      if (eq < 0) continue;
+      const name = trimOws(pair.slice(0, eq));
+      if (values.has(name)) repeated.add(name);
+      else values.set(name, decodeCookieValue(trimOws(pair.slice(eq + 1))));
+    }
+  }
+  return {
+    get: (name) => (repeated.has(name) ? undefined : values.get(name)),
+    repeated: (...names) => names.some((name) => repeated.has(name)),
+  };
 }
 
 /** Reads {@link RequestCredentials} from web `Headers` (for fetch runtimes and the route handler). */

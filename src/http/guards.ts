@@ -18,7 +18,12 @@ import {
   isSafeMethod,
   originAllowed,
 } from './cookie-session.js';
-import { parseAuthorization, parseCookies, type RequestCredentials } from './credentials.js';
+import {
+  parseAuthorization,
+  type RequestCookies,
+  type RequestCredentials,
+  readCookies,
+} from './credentials.js';
 import { decideAccess } from './object-authorization.js';
 import {
   bearerErrorResult,
@@ -116,9 +121,12 @@ export class HttpGuards {
 
   /**
    * Bearer (RFC 6750) or, in cookie mode, the access-token cookie. Checks, in order: at most one
-   * `Authorization` header and a well-formed one (else 400 `invalid_request`); not both a header
-   * and a cookie (400); for cookie-authenticated unsafe methods the origin and the CSRF
-   * double-submit token (403); then the token itself and its user (401 `invalid_token`).
+   * `Authorization` header and a well-formed one (else 400 `invalid_request`); in cookie mode, the
+   * access and CSRF cookies each sent at most once (else 400 `invalid_request`, RFC 6750 §3.1 for a
+   * request that repeats a parameter: gatehouse never picks one of two, and a 401 would only make
+   * the client retry with the same cookies); not both a header and a cookie (400); for
+   * cookie-authenticated unsafe methods the origin and the CSRF double-submit token (403); then
+   * the token itself and its user (401 `invalid_token`).
    * No credentials: 401 with a bare `Bearer realm` challenge, or `principal: null` when optional.
    * Tokens in the query string are never looked at.
    *
@@ -135,13 +143,17 @@ export class HttpGuards {
   ): Promise<GuardOutcome> {
     const header = parseAuthorization(credentials.authorization);
     if (header.kind === 'malformed') return refused(bearerErrorResult(this.#realm, 'invalid_request'));
+    const cookies = this.#cookies.enabled ? readCookies(credentials.cookie) : undefined;
+    const names = cookieNames(this.#cookies);
+    // Two access or CSRF cookies: which one is meant is anyone's guess, so neither is used.
+    if (cookies?.repeated(names.access, names.csrf)) {
+      return refused(bearerErrorResult(this.#realm, 'invalid_request'));
+    }
     const apiKey = readApiKey(this.#gatehouse, credentials, header);
-    if (apiKey.kind !== 'none') return this.#apiKey(apiKey, credentials);
+    if (apiKey.kind !== 'none') return this.#apiKey(apiKey, credentials, cookies);
     let token: string | undefined;
     let method: Principal['method'] = 'bearer';
-    const cookies = this.#cookies.enabled ? parseCookies(credentials.cookie) : undefined;
-    const names = cookieNames(this.#cookies);
-    const cookieToken = cookies?.[names.access];
+    const cookieToken = cookies?.get(names.access);
     if (header.kind === 'bearer') {
       if (cookieToken !== undefined) return refused(bearerErrorResult(this.#realm, 'invalid_request'));
       token = header.token;
@@ -149,7 +161,7 @@ export class HttpGuards {
       if (!isSafeMethod(credentials.method)) {
         if (
           !originAllowed(credentials, this.#cookies) ||
-          !csrfTokenValid(credentials.csrfToken, cookies[names.csrf], cookieToken)
+          !csrfTokenValid(credentials.csrfToken, cookies.get(names.csrf), cookieToken)
         ) {
           return refused(clientError(403, 'csrf_failed', 'Cross-site request refused'));
         }
@@ -164,7 +176,7 @@ export class HttpGuards {
       return this.#settle(externalPrincipal(this.#gatehouse, token));
     }
     try {
-      const subject = await this.#gatehouse.auth.authenticateSubject(token);
+      const subject = await this.#gatehouse.auth.authenticateSubject(token, context(credentials));
       if (subject.kind === 'client') {
         // A client's token (client credentials) is a bearer token only: never issued as a cookie.
         if (method !== 'bearer') return refused(bearerErrorResult(this.#realm, 'invalid_token'));
@@ -196,9 +208,12 @@ export class HttpGuards {
   }
 
   /** An API key (header or `Bearer ghk_...`): refused next to an access cookie (one method per request). */
-  #apiKey(apiKey: ReturnType<typeof readApiKey>, credentials: RequestCredentials): Promise<GuardOutcome> {
-    const cookies = this.#cookies.enabled ? parseCookies(credentials.cookie) : undefined;
-    if (apiKey.kind !== 'key' || cookies?.[cookieNames(this.#cookies).access] !== undefined) {
+  #apiKey(
+    apiKey: ReturnType<typeof readApiKey>,
+    credentials: RequestCredentials,
+    cookies: RequestCookies | undefined,
+  ): Promise<GuardOutcome> {
+    if (apiKey.kind !== 'key' || cookies?.get(cookieNames(this.#cookies).access) !== undefined) {
       return Promise.resolve(refused(bearerErrorResult(this.#realm, 'invalid_request')));
     }
     return this.#settle(apiKeyPrincipal(this.#gatehouse, apiKey.key, context(credentials)));

@@ -42,7 +42,9 @@ export function distinctHeaders(req: IncomingMessage): Record<string, string[]> 
  * Guard credentials from a Node request. Node keeps only the first of duplicate `Authorization`
  * headers in `req.headers`, so all of them are read from {@link distinctHeaders}: two headers are
  * refused as `invalid_request` (RFC 9110 §5.3: the field is not a list) rather than silently
- * resolved.
+ * resolved. Several `Cookie` lines are joined with `; ` here too (Node does so in `req.headers`, but
+ * a request object that only looks like one, such as `inject()`'s, may not), so that a cookie
+ * repeated across lines is seen as repeated.
  */
 export function credentialsFromNode(req: IncomingMessage, ip: string | undefined): RequestCredentials {
   const h = req.headers;
@@ -50,7 +52,8 @@ export function credentialsFromNode(req: IncomingMessage, ip: string | undefined
   return {
     method: (req.method ?? 'GET').toUpperCase(),
     authorization: distinct.authorization,
-    cookie: h.cookie,
+    // Every `Cookie` line, joined as Node itself joins them, whatever the request object is.
+    cookie: distinct.cookie?.join('; '),
     origin: h.origin,
     referer: h.referer,
     secFetchSite: first(h['sec-fetch-site']),

@@ -23,7 +23,9 @@
  * single use, `oauth.loginCodeTtl` seconds, in the fragment: never sent to a server or in a
  * `Referer`), which the app's script posts to `/oauth/exchange`. A failed login after a valid
  * state redirects with `?error=<code>` (a fixed set, never the provider's text); an invalid
- * state answers 400. Every answer is `no-store` with `Referrer-Policy: no-referrer`, and the
+ * state answers 400. A flow cookie sent more than once counts as no flow cookie (gatehouse never
+ * guesses which one is the browser's own): the attempt is used up and the callback answers 400
+ * `oauth_invalid_state`. Every answer is `no-store` with `Referrer-Policy: no-referrer`, and the
  * provider's tokens are never part of one (OA-07).
  *
  * @module
@@ -32,7 +34,7 @@ import { type AuthError, NotFoundError } from '../errors.js';
 import type { CompletedLogin } from '../oauth/oauth-service.js';
 import { withFragment, withQuery } from '../oauth/return-to.js';
 import { sessionCookies } from './cookie-session.js';
-import { parseCookies } from './credentials.js';
+import { readCookies } from './credentials.js';
 import { type HttpResult, jsonResult } from './responses.js';
 import type { RouteInput, RouteKit, RouteTable } from './route-kit.js';
 import { stringField } from './route-kit.js';
@@ -107,7 +109,8 @@ export function oauthRoutes(kit: RouteKit): RouteTable {
     (provider: string) =>
     async (input: RouteInput): Promise<HttpResult> => {
       const url = new URL(input.request.url);
-      const cookie = parseCookies(input.credentials.cookie)[oauth.flowCookies.name];
+      // An ambiguous (repeated) flow cookie counts as none: the attempt is burnt and refused.
+      const cookie = readCookies(input.credentials.cookie).get(oauth.flowCookies.name);
       const cleared = [oauth.flowCookies.clear(url.pathname)];
       let done: CompletedLogin;
       try {

@@ -5,7 +5,7 @@
  */
 import { isAuthError } from '../errors.js';
 import { cookieNames } from './cookie-session.js';
-import { parseCookies } from './credentials.js';
+import { readCookies } from './credentials.js';
 import { machineGrants } from './machine-routes.js';
 import {
   clientError,
@@ -135,9 +135,12 @@ export function sessionRoutes(kit: RouteKit): RouteTable {
     const body = await kit.body(input);
     let refreshToken = stringField(body.refresh_token);
     if (refreshToken === undefined && kit.cookieMode) {
-      refreshToken = parseCookies(input.credentials.cookie)[
-        cookieNames(gatehouse.config.http.cookies).refresh
-      ];
+      const cookies = readCookies(input.credentials.cookie);
+      const name = cookieNames(gatehouse.config.http.cookies).refresh;
+      // Two refresh cookies (one may be planted for this path by a sibling subdomain): use neither.
+      if (cookies.repeated(name))
+        return clientError(400, 'invalid_request', 'The refresh cookie was sent more than once');
+      refreshToken = cookies.get(name);
     }
     if (refreshToken === undefined) return clientError(400, 'invalid_request', 'refresh_token is required');
     try {

@@ -84,6 +84,12 @@ export interface SecurityNoticeInput {
   ipAddress?: string;
   /** The client's user agent, when known (attacker-controlled: it is shortened and escaped). */
   userAgent?: string;
+  /**
+   * What the user should do, in place of the default closing lines ("If this was you, there is
+   * nothing to do..."), e.g. how to lift the second-factor lock. One paragraph, at most 600
+   * characters.
+   */
+  advice?: string;
 }
 
 /** One function per kind of mail gatehouse sends. Each returns the subject, text and HTML of the mail. */
@@ -260,13 +266,18 @@ export const defaultMailTemplates: Readonly<MailTemplates> = Object.freeze({
     if (input.userAgent !== undefined && input.userAgent !== '') {
       details.push(['Device', singleLine(input.userAgent, 200)]);
     }
+    const advice = input.advice === undefined ? '' : singleLine(input.advice, 600);
     return renderMail({
       subject: `Security notice for your ${app} account: ${event}`,
       blocks: [
         p(`We noticed this activity on your ${app} account:`),
         { details },
-        p('If this was you, there is nothing to do.'),
-        p('If it was not, change your password right away and review your account.'),
+        ...(advice !== ''
+          ? [p(advice)]
+          : [
+              p('If this was you, there is nothing to do.'),
+              p('If it was not, change your password right away and review your account.'),
+            ]),
       ],
       signature: app,
     });

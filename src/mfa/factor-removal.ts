@@ -1,7 +1,8 @@
 /**
  * Removing a user's second factors: by the user, who confirms the current password (MF-06), or
  * by an administrator for a user who lost both the device and the backup codes. Either way every
- * other session of the user is revoked (RV-04) and a pending login challenge is voided.
+ * other session of the user is revoked (RV-04), a pending login challenge is voided, and the
+ * second-factor lock and failure count go with the factor.
  *
  * @module
  */
@@ -10,9 +11,10 @@ import { NotFoundError } from '../errors.js';
 import type { RequestContext } from '../events.js';
 import type { UserRecord } from '../storage/types.js';
 import { activeUser, reauthenticate, revokeOtherSessions } from './factor-change-rules.js';
+import { clearSecondFactorLock } from './factor-lock.js';
 import type { MfaFlowContext } from './mfa-flow-context.js';
 import type { ReauthenticationInput } from './mfa-service.js';
-import { mfaFailureKey } from './second-factor-login.js';
+import { factorLockDeps } from './second-factor-login.js';
 
 /** See `MfaService.disableTotp`. */
 export async function disableTotp(
@@ -53,10 +55,9 @@ async function removeFactors(
   context?: RequestContext,
 ): Promise<void> {
   const { store, oneTimeTokens, events } = ctx.options;
-  await storeCall(async () => {
-    await store.mfa.deleteAllForUser(user.id);
-    await store.counters.reset(mfaFailureKey(user.id));
-  });
+  await storeCall(() => store.mfa.deleteAllForUser(user.id));
+  // The failures were against the removed factor: a new enrolment starts unlocked, from zero.
+  await clearSecondFactorLock(factorLockDeps(ctx), user.id);
   await oneTimeTokens.revoke('mfa_challenge', user.id);
   const revokedTokens = await revokeOtherSessions(ctx, user.id, keepFamilyId, context);
   events.emit('mfa.disabled', context, ctx.options.clock(), { userId: user.id, by, revokedTokens });

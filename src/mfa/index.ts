@@ -22,6 +22,7 @@ export {
   normalizeBackupCode,
 } from './backup-codes.js';
 export { InvalidMfaCodeError, MfaAlreadyEnabledError, MfaNotConfiguredError } from './errors.js';
+export type { MfaUnlockReason, SecondFactorLockState } from './factor-lock.js';
 export {
   type BackupCodeSet,
   MFA_SUSPICIOUS_AFTER,

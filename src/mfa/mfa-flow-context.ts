@@ -20,8 +20,11 @@ export interface MfaFlowContext {
   readonly issuer: string;
   /** The keys of `mfa.secretKeys`; throws {@link MfaNotConfiguredError} (501) without them. */
   secretKeys(): SecretBoxKeys;
-  /** Mails a security notice to the stored address in the background, when a mailer is configured. */
-  notify(to: string, event: string, context?: RequestContext): void;
+  /**
+   * Mails a security notice to the stored address in the background, when a mailer is configured;
+   * `advice` replaces the notice's default closing lines.
+   */
+  notify(to: string, event: string, context?: RequestContext, advice?: string): void;
 }
 
 /**
@@ -42,7 +45,7 @@ export function createMfaFlowContext(options: MfaServiceOptions): MfaFlowContext
       if (keys === undefined) throw new MfaNotConfiguredError();
       return keys;
     },
-    notify(to: string, event: string, context?: RequestContext): void {
+    notify(to: string, event: string, context?: RequestContext, advice?: string): void {
       const { mailer } = options.config.mail;
       if (!mailer) return;
       const at = options.clock();
@@ -56,6 +59,7 @@ export function createMfaFlowContext(options: MfaServiceOptions): MfaFlowContext
               at,
               ...(context?.ip ? { ipAddress: context.ip } : {}),
               ...(context?.userAgent ? { userAgent: context.userAgent } : {}),
+              ...(advice === undefined ? {} : { advice }),
             }),
           }),
         )

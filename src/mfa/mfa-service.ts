@@ -16,10 +16,15 @@
  * - Wrong codes count toward the account lockout and a per-user rate limit (MF-05, RL-06), emit
  *   `mfa.failed`, and after {@link MFA_SUSPICIOUS_AFTER} in a row `mfa.suspicious` plus a security
  *   notice mail (RL-07).
+ * - After `mfa.maxFailures` (default 10) in a row, across logins and instances, TOTP is locked for
+ *   the account (`mfa.locked`, a notice mail) until a backup code, a password reset or
+ *   {@link MfaService.unlockSecondFactor} lifts it (NIST SP 800-63B-4 §3.2.2; OWASP ASVS 5.0
+ *   V6.3; see `factor-lock.ts` for the numbers).
  *
  * `MfaService` is the facade: each flow lives in a module of its own (`totp-enrolment.ts`,
  * `backup-code-renewal.ts`, `factor-removal.ts`, `second-factor-login.ts`), the rules every factor
- * change obeys in `factor-change-rules.ts`, and their shared state in `mfa-flow-context.ts`.
+ * change obeys in `factor-change-rules.ts`, the lock in `factor-lock.ts`, and their shared state in
+ * `mfa-flow-context.ts`.
  *
  * @module
  */
@@ -31,14 +36,16 @@ import type { ResolvedConfig } from '../config.js';
 import type { LockoutService } from '../defense/lockout.js';
 import type { RateLimiter } from '../defense/rate-limiter.js';
 import type { RequestContext, SecurityEvents } from '../events.js';
+import type { RedemptionRef } from '../oauth/code-redemption.js';
 import type { PasswordService } from '../password/index.js';
 import type { Store } from '../storage/types.js';
 import type { TokenService } from '../token/token-service.js';
 import { regenerateBackupCodes } from './backup-code-renewal.js';
 import { isTotpEnabled } from './factor-change-rules.js';
+import { liftSecondFactorLock, type SecondFactorLockState, secondFactorLockState } from './factor-lock.js';
 import { disableTotp, resetForUser } from './factor-removal.js';
 import { createMfaFlowContext, type MfaFlowContext } from './mfa-flow-context.js';
-import { challengeLogin, completeLogin } from './second-factor-login.js';
+import { challengeLogin, completeLogin, factorLockDeps } from './second-factor-login.js';
 import { beginTotpEnrolment, confirmTotpEnrolment } from './totp-enrolment.js';
 
 export { MFA_SUSPICIOUS_AFTER } from './second-factor-login.js';
@@ -83,6 +90,11 @@ export interface MfaStatus {
   readonly pending: boolean;
   /** Unused backup codes. */
   readonly backupCodesRemaining: number;
+  /**
+   * TOTP is locked after `mfa.maxFailures` wrong codes in a row: a backup code, a password reset
+   * or an administrator ({@link MfaService.unlockSecondFactor}) lifts it.
+   */
+  readonly locked: boolean;
 }
 
 /** The proof that answers a login challenge: a TOTP code or a backup code. */
@@ -120,11 +132,32 @@ export class MfaService {
     const { mfa } = this.#ctx.options.store;
     const record = await storeCall(() => mfa.getTotp(userId));
     const backupCodesRemaining = await storeCall(() => mfa.countBackupCodes(userId));
+    const { locked } = await secondFactorLockState(factorLockDeps(this.#ctx), userId);
     return {
       enabled: record?.enabled === true,
       pending: record !== null && !record.enabled,
       backupCodesRemaining,
+      locked,
     };
+  }
+
+  /**
+   * Whether the user's TOTP factor is locked after `mfa.maxFailures` consecutive failed
+   * second-factor attempts, since when, and after how many (NIST SP 800-63B-4 §3.2.2).
+   */
+  async lockState(userId: string): Promise<SecondFactorLockState> {
+    return secondFactorLockState(factorLockDeps(this.#ctx), userId);
+  }
+
+  /**
+   * Administrator action: lifts the second-factor lock of a user and starts the failure count
+   * again. `true` (and an `mfa.unlocked` event with reason `admin`) when the factor was locked.
+   * Check that the request really comes from the account's owner first: the lock means someone
+   * who knows the password has been guessing codes. A login with a backup code and a completed
+   * password reset lift the lock too.
+   */
+  async unlockSecondFactor(userId: string, context?: RequestContext): Promise<boolean> {
+    return liftSecondFactorLock(factorLockDeps(this.#ctx), userId, 'admin', context);
   }
 
   /**
@@ -208,13 +241,18 @@ export class MfaService {
    * factor (called by `AuthService.login`; MF-07). The challenge is a one-time token of purpose
    * `mfa_challenge`, valid `mfa.challengeTtl` seconds, that remembers the requested scope and the
    * request's IP and user agent. A newer login replaces it. Emits `mfa.challenged`.
+   *
+   * `redemption` (from `OAuthService.exchangeLoginCode`) ties the challenge to the OAuth login code
+   * it was issued for: if that code is presented again, completing the challenge is refused, or
+   * the tokens it issued are revoked (RFC 6749 §10.5).
    */
   async challengeLogin(
     userId: string,
     context: RequestContext | undefined,
     scope: readonly string[],
+    options: { readonly redemption?: RedemptionRef } = {},
   ): Promise<MfaRequiredLogin> {
-    return challengeLogin(this.#ctx, userId, context, scope);
+    return challengeLogin(this.#ctx, userId, context, scope, options);
   }
 
   /**
@@ -231,8 +269,10 @@ export class MfaService {
    * challenge redeemed, atomically: of concurrent completions exactly one gets tokens.
    *
    * A wrong, replayed or unusable code throws {@link InvalidMfaCodeError} (401), counts toward the
-   * account lockout, and emits `mfa.failed`; the challenge stays usable until it expires. A locked
-   * account is refused the same way without counting.
+   * account lockout and the second-factor lock, and emits `mfa.failed`; the challenge stays usable
+   * until it expires. A locked account, and a TOTP code while the second factor is locked (even the
+   * right one), are refused the same way without counting; a backup code still completes the login
+   * and lifts the lock (`mfa.unlocked`, reason `backup_code`).
    */
   async completeLogin(
     challenge: unknown,

@@ -1,8 +1,13 @@
 /**
  * The second step of a login (MF-03 to MF-05, MF-07, MF-08, RL-06, RL-07): the challenge issued
  * when the password was right for an account with an active factor, and its completion with a TOTP
- * code or a backup code. Wrong codes count toward the lockout and a per-user rate limit, and a run
- * of them raises `mfa.suspicious` and a security notice.
+ * code or a backup code. Wrong codes count toward the lockout and a per-user rate limit, a run of
+ * them raises `mfa.suspicious` and a security notice, and `mfa.maxFailures` of them lock TOTP for
+ * the account until a backup code, a password reset or an administrator lifts it (see
+ * `factor-lock.ts`; NIST SP 800-63B-4 §3.2.2, OWASP ASVS 5.0 V6.3).
+ *
+ * A challenge issued for an OAuth login code carries the code's redemption: if the code is
+ * presented again, the challenge is refused, or the tokens it issued are revoked (RFC 6749 §10.5).
  *
  * @module
  */
@@ -11,9 +16,22 @@ import { toPublicUser } from '../auth/public-user.js';
 import { storeCall } from '../auth/session-flows.js';
 import { OneTimeTokenError, PasswordChangeRequiredError, ValidationError } from '../errors.js';
 import type { MfaMethod, RequestContext } from '../events.js';
+import {
+  type CodeRedemptionDeps,
+  type RedemptionRef,
+  recordIssued,
+  wasReused,
+} from '../oauth/code-redemption.js';
 import type { UserRecord } from '../storage/types.js';
 import { hashBackupCode, normalizeBackupCode } from './backup-codes.js';
 import { InvalidMfaCodeError } from './errors.js';
+import {
+  type FactorLockDeps,
+  liftSecondFactorLock,
+  lockWhenDue,
+  mfaFailureKey,
+  secondFactorLockState,
+} from './factor-lock.js';
 import type { MfaFlowContext } from './mfa-flow-context.js';
 import type { MfaProof } from './mfa-service.js';
 import { openSecret } from './secret-box.js';
@@ -22,17 +40,27 @@ import { verifyTotp } from './totp.js';
 /** Consecutive failed second-factor attempts after which `mfa.suspicious` is emitted (RL-07). */
 export const MFA_SUSPICIOUS_AFTER = 3;
 
-/** The counter of the user's consecutive failed second-factor attempts. */
-export const mfaFailureKey = (userId: string): string => `mfa:fail:${userId}`;
-
 /** What a challenge remembers of its login attempt. */
 interface ChallengeData {
   readonly scope: readonly string[];
   readonly ip: string | null;
   readonly userAgent: string | null;
+  /** The OAuth login code this challenge was issued for, if any. */
+  readonly redemption?: RedemptionRef;
 }
 
-type FailureReason = 'wrong_code' | 'replayed' | 'not_enrolled' | 'account_locked';
+type FailureReason = 'wrong_code' | 'replayed' | 'not_enrolled' | 'account_locked' | 'factor_locked';
+
+/** The second-factor lock's stores, events and clock. */
+export function factorLockDeps(ctx: MfaFlowContext): FactorLockDeps {
+  const { store, events, clock } = ctx.options;
+  return { state: store.state, counters: store.counters, events, clock };
+}
+
+function redemptionDeps(ctx: MfaFlowContext): CodeRedemptionDeps {
+  const { store, tokens, events, clock } = ctx.options;
+  return { state: store.state, tokens, events, clock };
+}
 
 function parseProof(proof: unknown): { method: MfaMethod; value: string } {
   const raw = (typeof proof === 'object' && proof !== null ? proof : {}) as Record<string, unknown>;
@@ -58,6 +86,7 @@ export async function challengeLogin(
   userId: string,
   context: RequestContext | undefined,
   scope: readonly string[],
+  options: { readonly redemption?: RedemptionRef } = {},
 ): Promise<MfaRequiredLogin> {
   const { config, oneTimeTokens, store, events } = ctx.options;
   const ttl = config.mfa.challengeTtl;
@@ -65,6 +94,7 @@ export async function challengeLogin(
     scope: [...scope],
     ip: context?.ip ?? null,
     userAgent: context?.userAgent ?? null,
+    ...(options.redemption ? { redemption: options.redemption } : {}),
   };
   const challenge = await oneTimeTokens.issue('mfa_challenge', userId, ttl, data);
   const remaining = await storeCall(() => store.mfa.countBackupCodes(userId));
@@ -86,16 +116,22 @@ export async function completeLogin(
 ): Promise<AuthenticatedLogin> {
   const { oneTimeTokens, limiter, lockout, store, tokens, events, config } = ctx.options;
   const { method, value } = parseProof(proof);
-  const { userId } = await oneTimeTokens.peek<ChallengeData>('mfa_challenge', challenge);
+  const peeked = await oneTimeTokens.peek<ChallengeData>('mfa_challenge', challenge);
+  const { userId } = peeked;
   await limiter.hit('mfa-user', userId, config.rateLimits.mfaPerUser);
   const user = await storeCall(() => store.users.findById(userId));
   if (!user?.isActive) throw new OneTimeTokenError();
+  // The login code behind this challenge was presented again: the login is void (RFC 6749 §10.5).
+  const origin = peeked.data?.redemption;
+  if (origin && (await wasReused(redemptionDeps(ctx), origin))) throw new OneTimeTokenError();
   const fail = (reason: FailureReason): Promise<never> => failed(ctx, user, method, reason, context);
   if ((await lockout.state(userId)).locked) return fail('account_locked');
 
   const { mfa } = store;
   const now = ctx.options.clock();
   if (method === 'totp') {
+    // A locked factor is not checked at all: the right code is refused like any other.
+    if ((await secondFactorLockState(factorLockDeps(ctx), userId)).locked) return fail('factor_locked');
     const keys = ctx.secretKeys();
     const record = await storeCall(() => mfa.getTotp(userId));
     if (!record?.enabled) return fail('not_enrolled');
@@ -116,11 +152,21 @@ export async function completeLogin(
 
   const { data } = await oneTimeTokens.redeem<ChallengeData>('mfa_challenge', challenge);
   await lockout.recordSuccess(userId);
-  await storeCall(() => store.counters.reset(mfaFailureKey(userId)));
+  // A backup code lifts a second-factor lock (and, like any completed login, resets the count).
+  if (method === 'backup_code')
+    await liftSecondFactorLock(factorLockDeps(ctx), userId, 'backup_code', context);
+  else await storeCall(() => store.counters.reset(mfaFailureKey(userId)));
   if (user.passwordChangeRequired) throw new PasswordChangeRequiredError();
   const issued = await tokens.issue({ id: user.id, role: user.role }, context, {
     scope: Array.isArray(data.scope) ? data.scope : [],
   });
+  // The login code came back while these were issued: they are revoked already, so not handed out.
+  if (
+    data.redemption &&
+    (await recordIssued(redemptionDeps(ctx), data.redemption, userId, issued.familyId, context))
+  ) {
+    throw new OneTimeTokenError();
+  }
   events.emit('login.succeeded', context, ctx.options.clock(), {
     userId,
     factor: method,
@@ -134,9 +180,10 @@ export async function completeLogin(
 }
 
 /**
- * Records a failed attempt (not for a locked account: it is only reported), emits `mfa.failed`,
- * and at {@link MFA_SUSPICIOUS_AFTER} in a row `mfa.suspicious` with a security notice; then throws
- * {@link InvalidMfaCodeError}.
+ * Records a failed attempt (not for a locked account or factor: those are only reported, the code
+ * was not checked), emits `mfa.failed`, at {@link MFA_SUSPICIOUS_AFTER} in a row `mfa.suspicious`
+ * with a security notice, and at `mfa.maxFailures` in a row locks the factor (`mfa.locked`, and a
+ * notice that says how to get back in); then throws {@link InvalidMfaCodeError}.
  */
 async function failed(
   ctx: MfaFlowContext,
@@ -148,18 +195,33 @@ async function failed(
   const { store, lockout, events, config } = ctx.options;
   const now = ctx.options.clock();
   const key = mfaFailureKey(user.id);
+  const counted = reason !== 'account_locked' && reason !== 'factor_locked';
   let consecutiveFailures: number;
-  if (reason === 'account_locked') {
+  if (!counted) {
     consecutiveFailures = (await storeCall(() => store.counters.get(key, now)))?.count ?? 0;
   } else {
     await lockout.recordFailure(user.id, context);
-    const window = config.lockout.failureWindow;
+    const window = config.mfa.failureWindow;
     consecutiveFailures = (await storeCall(() => store.counters.increment(key, window, now))).count;
   }
   events.emit('mfa.failed', context, now, { userId: user.id, method, reason, consecutiveFailures });
-  if (reason !== 'account_locked' && consecutiveFailures === MFA_SUSPICIOUS_AFTER) {
+  if (counted && consecutiveFailures === MFA_SUSPICIOUS_AFTER) {
     events.emit('mfa.suspicious', context, now, { userId: user.id, consecutiveFailures });
     ctx.notify(user.email, 'Failed two-factor sign-in attempts after a correct password', context);
+  }
+  if (
+    counted &&
+    (await lockWhenDue(factorLockDeps(ctx), user.id, consecutiveFailures, config.mfa.maxFailures))
+  ) {
+    events.emit('mfa.locked', context, now, { userId: user.id, failures: consecutiveFailures });
+    ctx.notify(
+      user.email,
+      'Two-factor sign-in locked after repeated wrong codes',
+      context,
+      `Your password was entered correctly, followed by ${consecutiveFailures} wrong two-factor codes in a row, ` +
+        'so sign-in with your authenticator app is locked. To sign in, use one of your backup codes, or reset ' +
+        'your password, which also lifts the lock. Your password is probably known to someone else: change it.',
+    );
   }
   throw new InvalidMfaCodeError();
 }

@@ -11,6 +11,7 @@
  * @module
  */
 import { z } from 'zod';
+import { safeReturnTo } from './return-to.js';
 
 /** What a provider's profile mapping returns: the identity and what it says about the email. */
 export interface ProviderProfile {
@@ -139,7 +140,12 @@ export const oauthConfigSchema = z
      */
     allowedReturnOrigins: z.array(z.url({ protocol: /^https?$/ })).default([]),
     /** The path used when no (or no allowed) `return_to` was given. Default `/`. */
-    defaultReturnTo: z.string().startsWith('/').default('/'),
+    defaultReturnTo: z
+      .string()
+      .refine((path) => safeReturnTo(path, [], '\u0000') === path, {
+        message: 'must be a plain same-origin path (the same check as return_to), e.g. /',
+      })
+      .default('/'),
     /**
      * Link a provider login to an existing local account with the same email when the provider
      * says the email is verified. Default false (OA-06): the user signs in and links explicitly.

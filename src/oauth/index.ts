@@ -25,6 +25,7 @@ export {
 } from './errors.js';
 export {
   type CompletedLogin,
+  type OAuthSecondFactor,
   OAuthService,
   type OAuthServiceOptions,
   type StartedLogin,

@@ -2,7 +2,9 @@
  * The callback of a login with an identity provider: the attempt taken by `state` (single use)
  * and checked against the flow cookie, the code exchanged, the local user resolved; then a
  * session, a one-time login code for the app (token mode, or a second factor is due), or a link to
- * the signed-in user. And the exchange of that login code for tokens or an MFA challenge.
+ * the signed-in user. And the exchange of that login code for tokens or an MFA challenge: a login
+ * code presented again after its redemption revokes what the redemption issued (RFC 6749 §10.5,
+ * RFC 9700 §4.5; see `code-redemption.ts`).
  *
  * @module
  */
@@ -13,6 +15,13 @@ import { type AuthError, isAuthError } from '../errors.js';
 import type { RequestContext } from '../events.js';
 import { storeCall } from '../storage/store-call.js';
 import type { LinkedIdentity, UserRecord } from '../storage/types.js';
+import {
+  type CodeRedemptionDeps,
+  detectReuse,
+  markRedeemed,
+  type RedemptionRef,
+  recordIssued,
+} from './code-redemption.js';
 import { InvalidOAuthStateError, OAuthFailedError } from './errors.js';
 import { sameHash, sha256 } from './flow-cookie.js';
 import { resolveLogin } from './identity-linking.js';
@@ -22,7 +31,21 @@ import { flowKey } from './login-start.js';
 import type { OAuthFlowContext } from './oauth-flow-context.js';
 import type { CompletedLogin } from './oauth-service.js';
 
-const loginCodeKey = (code: string): string => `oauth:login:${sha256(code)}`;
+const loginCodeKey = (codeHash: string): string => `oauth:login:${codeHash}`;
+
+/** What a login code stands for until it is exchanged. `expiresAt` (epoch ms) is absent in older entries. */
+interface LoginCodeRecord {
+  readonly userId: string;
+  readonly provider: string;
+  readonly expiresAt?: number;
+}
+
+const redemptionDeps = ({ options: o }: OAuthFlowContext): CodeRedemptionDeps => ({
+  state: o.store.state,
+  tokens: o.tokens,
+  events: o.events,
+  clock: o.clock,
+});
 
 /** See `OAuthService.completeLogin`. */
 export async function completeLogin(
@@ -76,8 +99,12 @@ export async function completeLogin(
   const code = randomBytes(32).toString('base64url');
   const ttl = o.config.oauth.loginCodeTtl;
   const expiresAt = new Date(o.clock().getTime() + ttl * 1000);
-  const value = JSON.stringify({ userId: user.id, provider: provider.name });
-  await storeCall(() => o.store.state.set(loginCodeKey(code), value, expiresAt));
+  const record: LoginCodeRecord = {
+    userId: user.id,
+    provider: provider.name,
+    expiresAt: expiresAt.getTime(),
+  };
+  await storeCall(() => o.store.state.set(loginCodeKey(sha256(code)), JSON.stringify(record), expiresAt));
   return { status: 'login_code', code, expiresIn: ttl, returnTo };
 }
 
@@ -117,9 +144,8 @@ export async function exchangeLoginCode(
 ): Promise<LoginResult> {
   const o = ctx.options;
   if (typeof code !== 'string' || code.length === 0 || code.length > 128) throw new InvalidOAuthStateError();
-  const raw = await storeCall(() => o.store.state.take(loginCodeKey(code), o.clock()));
-  if (raw === null) throw new InvalidOAuthStateError();
-  const { userId, provider } = JSON.parse(raw) as { userId: string; provider: string };
+  const { record, redemption } = await redeem(ctx, sha256(code), context);
+  const { userId, provider } = record;
   const user = await storeCall(() => o.store.users.findById(userId));
   if (!user) throw new InvalidOAuthStateError();
   try {
@@ -128,7 +154,37 @@ export async function exchangeLoginCode(
     recordLoginFailure(ctx, provider, error as AuthError, user.id, context);
     throw new InvalidOAuthStateError();
   }
-  if (await o.mfa.isEnabled(user.id)) return o.mfa.challengeLogin(user.id, context, []);
+  if (await o.mfa.isEnabled(user.id)) return o.mfa.challengeLogin(user.id, context, [], { redemption });
   const tokens = await issueSession(ctx, user, provider, context);
+  // A second attempt came in while these were issued: they are revoked already, so not handed out.
+  if (await recordIssued(redemptionDeps(ctx), redemption, user.id, tokens.familyId, context)) {
+    throw new InvalidOAuthStateError();
+  }
   return { status: 'authenticated', ...tokens, user: toPublicUser(user) };
+}
+
+/**
+ * Takes a login code (single use). The redemption is recorded before the take, so that any other
+ * attempt with the code, even one that loses the take to this one, is seen as a second
+ * redemption. A code that is not there (unknown, expired, or used) throws
+ * {@link InvalidOAuthStateError}, after revoking what it issued when it had been used.
+ */
+async function redeem(
+  ctx: OAuthFlowContext,
+  codeHash: string,
+  context: RequestContext | undefined,
+): Promise<{ record: LoginCodeRecord; redemption: RedemptionRef }> {
+  const o = ctx.options;
+  const deps = redemptionDeps(ctx);
+  const key = loginCodeKey(codeHash);
+  const seen = await storeCall(() => o.store.state.get(key, o.clock()));
+  if (seen !== null) {
+    const { userId, expiresAt } = JSON.parse(seen) as LoginCodeRecord;
+    const until = new Date(expiresAt ?? o.clock().getTime() + o.config.oauth.loginCodeTtl * 1000);
+    const redemption = await markRedeemed(deps, 'login_code', codeHash, { userId, clientId: null }, until);
+    const raw = await storeCall(() => o.store.state.take(key, o.clock()));
+    if (raw !== null) return { record: JSON.parse(raw) as LoginCodeRecord, redemption };
+  }
+  await detectReuse(deps, 'login_code', codeHash, context);
+  throw new InvalidOAuthStateError();
 }

@@ -19,7 +19,7 @@
  *
  * @module
  */
-import type { LoginResult, LoginSecondFactor } from '../auth/login-result.js';
+import type { LoginResult, LoginSecondFactor, MfaRequiredLogin } from '../auth/login-result.js';
 import type { ResolvedConfig } from '../config.js';
 import type { LockoutService } from '../defense/lockout.js';
 import type { RateLimiter } from '../defense/rate-limiter.js';
@@ -28,6 +28,7 @@ import type { RequestContext, SecurityEvents } from '../events.js';
 import { storeCall } from '../storage/store-call.js';
 import type { LinkedIdentity, Store, UserRecord } from '../storage/types.js';
 import type { IssuedTokens, TokenService } from '../token/token-service.js';
+import type { RedemptionRef } from './code-redemption.js';
 import { ProviderTokensUnavailableError } from './errors.js';
 import type { FlowCookies } from './flow-cookie.js';
 import { unlink } from './identity-unlink.js';
@@ -36,6 +37,20 @@ import { startLogin } from './login-start.js';
 import { createOAuthFlowContext, type OAuthFlowContext } from './oauth-flow-context.js';
 import type { ProviderAccessToken } from './provider-tokens.js';
 import type { ProviderRegistry } from './providers.js';
+
+/**
+ * What a provider login needs from the second-factor service (`MfaService` implements it): the
+ * challenge also carries the login code's redemption, so that the tokens its completion issues
+ * are revoked if the code is presented again (RFC 6749 §10.5).
+ */
+export interface OAuthSecondFactor extends LoginSecondFactor {
+  challengeLogin(
+    userId: string,
+    context: RequestContext | undefined,
+    scope: readonly string[],
+    options?: { readonly redemption?: RedemptionRef },
+  ): Promise<MfaRequiredLogin>;
+}
 
 /** Options of {@link OAuthService}, built by `createGatehouse`. */
 export interface OAuthServiceOptions {
@@ -46,7 +61,7 @@ export interface OAuthServiceOptions {
    * `requirePassword` (`AccountService.reauthenticate`); throws `ReauthenticationRequiredError`.
    */
   readonly reauthenticate?: (user: UserRecord, password: unknown, context?: RequestContext) => Promise<void>;
-  readonly mfa: LoginSecondFactor;
+  readonly mfa: OAuthSecondFactor;
   readonly lockout: LockoutService;
   readonly limiter: RateLimiter;
   readonly events: SecurityEvents;
@@ -155,6 +170,11 @@ export class OAuthService {
    * challenge when the account has a second factor (then complete with `gatehouse.mfa.completeLogin`).
    * An unknown, used or expired code, or an account disabled or locked since, throws
    * {@link InvalidOAuthStateError}.
+   *
+   * A code presented again after it was redeemed, within its lifetime, is a second redemption
+   * (RFC 6749 §10.5, RFC 9700 §4.5): besides the refusal, the token family the first redemption
+   * started is revoked (also one issued later by completing its MFA challenge, which is then
+   * refused), and `code.reused` is emitted. So post each code once.
    */
   async exchangeLoginCode(code: unknown, context?: RequestContext): Promise<LoginResult> {
     return exchangeLoginCode(this.#ctx, code, context);

@@ -6,6 +6,16 @@
  * only factor (8 when MFA is enforced), at least 64 accepted, no composition rules, blocklist and
  * context-word checks on. Length is counted in Unicode code points after NFC normalization.
  *
+ * Control characters (Unicode `Cc`: NUL, tab, line feed, escape, DEL, the C1 controls) are refused
+ * in new passwords. NIST SP 800-63B-4 §3.1.1.2 asks verifiers to accept printing characters and
+ * spaces, not controls; RFC 8265 §4.2 (OpaqueString, whose NFC gatehouse already follows)
+ * disallows them; RFC 7617 §2 forbids them in HTTP Basic credentials, so such a password could
+ * never be used there; and they are invisible when typed, pasted or logged. Passwords set before
+ * this rule are not re-checked at login: verifying a password never applies the policy, so an
+ * existing account whose password has a control character keeps signing in through the login route
+ * (NIST SP 800-63B-4 §3.1.1.2 allows forcing a change only on evidence of compromise), and must
+ * choose a password without one at its next change or reset.
+ *
  * @module
  */
 
@@ -16,6 +26,7 @@ import { commonPasswordSet } from './blocklist.js';
 export type PasswordRule =
   | 'password_too_short'
   | 'password_too_long'
+  | 'password_contains_control'
   | 'password_blocklisted'
   | 'password_contains_context'
   | 'password_requires_digit'
@@ -94,6 +105,8 @@ const POLICY_KEYS = [...Object.keys(DEFAULT_PASSWORD_POLICY), 'appName'] as (key
 const MIN_LENGTH_FLOOR = 8;
 /** The floor for `maxLength` (NIST SP 800-63B-4 §3.1.1.2: permit at least 64 characters). */
 const MAX_LENGTH_FLOOR = 64;
+/** Control characters (C0, DEL, C1): not printing characters, refused in new passwords. */
+const CONTROL_CHARACTER = /\p{Cc}/u;
 /** Context words shorter than this are not checked: they would reject too many good passwords. */
 const MIN_CONTEXT_WORD_LENGTH = 3;
 
@@ -215,6 +228,8 @@ function contextWords(context: PasswordContext, appName: string | undefined): st
  *
  * Rules, with the `rule` of the issue they produce (field `password`):
  * - `password_too_short` / `password_too_long`: length in code points after NFC.
+ * - `password_contains_control`: a control character (Unicode `Cc`: U+0000-U+001F, U+007F-U+009F),
+ *   such as NUL, tab or a line break. Spaces, symbols, emoji and every other character are accepted.
  * - `password_blocklisted`: the whole password, case-insensitively, is on the common-password list
  *   (when `policy.blocklist`) or on `policy.extraBlocklist`.
  * - `password_contains_context`: contains the username, the email local part or `appName`
@@ -248,6 +263,13 @@ export function checkPasswordPolicy(
   }
   if (length > policy.maxLength) {
     issue('password_too_long', `Password must be at most ${policy.maxLength} characters long`);
+  }
+
+  if (CONTROL_CHARACTER.test(normalized)) {
+    issue(
+      'password_contains_control',
+      'Password must not contain control characters such as line breaks, tabs or NUL; letters, digits, spaces, symbols and emoji are all fine',
+    );
   }
 
   const folded = normalized.toLowerCase();

@@ -1,7 +1,19 @@
 /**
- * Refresh token rotation with reuse detection: a compare-and-swap marks the presented token used
- * and stores its successor; a token presented again revokes its whole family, unless a reuse
- * interval is configured and it is the immediately previous token, presented within the interval.
+ * Refresh token rotation with reuse detection (RFC 9700 §4.14.2): a compare-and-swap marks the
+ * presented token used and stores its successor; a token presented again revokes its whole family,
+ * unless it is the immediately previous token, presented again within the reuse interval
+ * (`tokens.refreshReuseInterval`, 10 s by default): then the same successor comes back.
+ *
+ * Why a grace interval by default: two tabs (or a retry after a lost response) refreshing with one
+ * token at once are not an attack, and revoking the login for it logs legitimate users out. RFC
+ * 9700 §4.14.2 leaves the detection strategy to the server; what the interval gives up is small and
+ * bounded. Within it, whoever presents the previous token gets the *same* successor (never a second
+ * family, never a second live refresh token), and the token after that is reuse as before: if a
+ * thief and the client both hold the successor, the next rotation by one makes the other's next
+ * use a reuse, which revokes the family. A token two rotations back, or one presented after the
+ * interval, revokes the family at once. The successor is derived with HMAC (see
+ * `successor-keys.ts`), so it is never stored in the clear and cannot be computed from a stolen
+ * token.
  *
  * @module
  */
@@ -48,10 +60,8 @@ export async function rotateRefreshToken(
     return presentedAgain(o, record, refreshToken, scope, now, context, options);
 
   const subject = await options.authorize(record);
-  const nextToken =
-    o.refreshReuseInterval > 0 && o.successorKey
-      ? deriveSuccessorRefreshToken(o.successorKey, refreshToken)
-      : newRefreshToken();
+  const deriving = o.refreshReuseInterval > 0 ? o.successorKeys[0] : undefined;
+  const nextToken = deriving ? deriveSuccessorRefreshToken(deriving, refreshToken) : newRefreshToken();
   const next = newTokenRecord(
     record.userId,
     'refresh',
@@ -80,8 +90,10 @@ export async function rotateRefreshToken(
 
 /**
  * A refresh token that was already rotated: within the reuse interval the immediately previous
- * token gets the same successor again; otherwise its family is revoked, `refresh.reused` is
- * emitted and {@link RefreshTokenReusedError} thrown.
+ * token gets the same successor again (with a new access token, `token.refreshed` with
+ * `withinReuseInterval: true`); otherwise its family is revoked, `refresh.reused` is emitted and
+ * {@link RefreshTokenReusedError} thrown. A successor that no successor key reproduces (it was
+ * random, or its key is no longer configured) is treated as reuse: the check fails closed.
  */
 async function presentedAgain(
   o: TokenServiceOptions,
@@ -92,24 +104,27 @@ async function presentedAgain(
   context: RequestContext | undefined,
   options: RefreshOptions,
 ): Promise<IssuedTokens> {
-  const { refreshReuseInterval, successorKey } = o;
+  const { refreshReuseInterval, successorKeys } = o;
   if (
     refreshReuseInterval > 0 &&
-    successorKey &&
+    successorKeys.length > 0 &&
     record.replacedBy !== null &&
     record.usedAt !== null &&
     now.getTime() - record.usedAt.getTime() <= refreshReuseInterval * 1000
   ) {
     const successorId = record.replacedBy;
     const successor = await storeCall(() => o.repository.findById(successorId));
-    const successorToken = deriveSuccessorRefreshToken(successorKey, refreshToken);
-    if (
-      successor?.active &&
-      successor.replacedBy === null &&
-      successor.tokenHash !== null &&
-      timingSafeEqual(Buffer.from(successor.tokenHash), Buffer.from(hashOpaqueToken(successorToken)))
-    ) {
+    const successorToken =
+      successor?.active && successor.replacedBy === null && successor.tokenHash !== null
+        ? derivedSuccessor(successorKeys, refreshToken, successor.tokenHash)
+        : undefined;
+    if (successor && successorToken !== undefined) {
       const subject = await options.authorize(record);
+      o.events.emit('token.refreshed', context, now, {
+        userId: record.userId,
+        familyId: record.familyId,
+        withinReuseInterval: true,
+      });
       return withAccessToken(o, subject, successor, successorToken, scope, now, context);
     }
   }
@@ -122,4 +137,26 @@ async function presentedAgain(
     count,
   });
   throw new RefreshTokenReusedError();
+}
+
+/**
+ * The successor of `refreshToken` whose hash is `storedHash`, derived under one of the successor
+ * keys (every key is tried, so the comparison count does not depend on which one matches), or
+ * `undefined` when none reproduces it.
+ */
+function derivedSuccessor(
+  keys: readonly Uint8Array[],
+  refreshToken: string,
+  storedHash: string,
+): string | undefined {
+  const expected = Buffer.from(storedHash);
+  let match: string | undefined;
+  for (const key of keys) {
+    const candidate = deriveSuccessorRefreshToken(key, refreshToken);
+    const actual = Buffer.from(hashOpaqueToken(candidate));
+    // Lengths are public (every hash is 43 characters); the contents are compared in constant time.
+    const same = actual.length === expected.length && timingSafeEqual(actual, expected);
+    if (same && match === undefined) match = candidate;
+  }
+  return match;
 }

@@ -54,8 +54,11 @@ export interface TokenServiceOptions extends AccessTokenSettings {
   readonly sessionMaxAge: number;
   /** Seconds during which the immediately previous refresh token still yields the same successor; 0 = off. */
   readonly refreshReuseInterval: number;
-  /** HMAC key deriving successors when `refreshReuseInterval > 0`. */
-  readonly successorKey: Uint8Array | undefined;
+  /**
+   * HMAC keys of successors when `refreshReuseInterval > 0` (see `successor-keys.ts`): the first
+   * derives, every one is accepted. Empty: successors are random and any reuse revokes the family.
+   */
+  readonly successorKeys: readonly Uint8Array[];
   readonly clock: () => Date;
   readonly events: SecurityEvents;
   /** Verified token strings remembered (see the class documentation); 0 turns the cache off. */
@@ -224,9 +227,10 @@ export class TokenService {
    * refresh token (inactivity and absolute limits) of the right client and that the requested
    * scope is not wider, asks `authorize` for the subject, then atomically marks it used and stores
    * its successor (compare-and-swap). A token that was already rotated revokes its whole family,
-   * emits `refresh.reused`, and throws {@link RefreshTokenReusedError} — unless a reuse interval is
-   * configured and this is the immediately previous token, presented again within the interval:
-   * then the same successor is returned (derived with HMAC, never stored in the clear).
+   * emits `refresh.reused`, and throws {@link RefreshTokenReusedError} — unless it is the
+   * immediately previous token, presented again within the reuse interval (default 10 s; parallel
+   * tabs, a retry after a lost response): then the same successor is returned (derived with HMAC,
+   * never stored in the clear) with a new access token. See `refresh-rotation.ts` for why.
    */
   async refresh(
     refreshToken: unknown,

@@ -341,6 +341,8 @@ describe('security events', () => {
       .catch(() => {});
     const tokens = await loginTokens(gh, { identifier: 'ada@example.com', password: GOOD_PASSWORD }, ctx);
     const next = await gh.auth.refresh(tokens.refreshToken, ctx);
+    // Past the reuse interval (10 s by default), a used refresh token is reuse.
+    gh.clock.advance(11);
     await gh.auth.refresh(tokens.refreshToken, ctx).catch(() => {});
     await gh.auth.changePassword(
       user.id,

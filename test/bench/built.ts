@@ -10,6 +10,7 @@ interface Entries {
   postgres: typeof import('../../adapters/postgres/index.js');
   sqlite: typeof import('../../adapters/sqlite/index.js');
   redis: typeof import('../../adapters/redis/index.js');
+  hono: typeof import('../../adapters/hono/index.js');
 }
 
 /** Imports `dist/<entry>.js`; fails with a clear message when the package was not built. */

@@ -121,19 +121,20 @@ describe.each(ADAPTERS)('device authorization grant: %s', (_name, start) => {
       role: 'USER',
     });
     expect(h.gh.seen.some((e) => e.type === 'login.succeeded' && e.factor === 'device_code')).toBe(true);
-
-    // Exactly once: the device code and the user code are used up.
-    h.gh.clock.advance(15);
-    expectError(await poll(deviceCode), 'invalid_grant');
-    const again = await approve(userCode, true);
-    expect(again.status).toBe(400);
-    expect(again.body.error).toBe('invalid_user_code');
     // The refresh token works, bound to the device's client.
     const refreshed = await postForm(`${h.url}/auth/token`, {
       grant_type: 'refresh_token',
       refresh_token: field(tokens, 'refresh_token'),
     });
     expect(refreshed.status, refreshed.text).toBe(200);
+
+    // Exactly once: the device code and the user code are used up. (Polling again with the used
+    // device code also revokes the device's session: see device-code-reuse.test.ts.)
+    h.gh.clock.advance(15);
+    expectError(await poll(deviceCode), 'invalid_grant');
+    const again = await approve(userCode, true);
+    expect(again.status).toBe(400);
+    expect(again.body.error).toBe('invalid_user_code');
   });
 
   it('denial: access_denied once, then the code is gone', async () => {

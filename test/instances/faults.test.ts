@@ -195,7 +195,8 @@ describe('faults under load', () => {
         await sleep(trial * 3);
         await victim.kill();
         await sent;
-        // Rotated (its reuse now revokes the family: 400) or untouched (rotates here: 200); nothing else.
+        // Rotated (presented again within the reuse interval: the same successor, 200; after it, the
+        // family is revoked: 400) or untouched (rotates here: 200); nothing else.
         const after = await refresh(survivor, session.refreshToken);
         expect([200, 400]).toContain(after.status);
         const { rows } = await db.query(

@@ -6,6 +6,7 @@
  * - `REDIS_URL`: counters and short-lived state in Redis (`REDIS_PREFIX`) instead of the store.
  * - `RECORD_CACHE`: `postgres` or `redis` turns the token-record cache on (`CACHE_MAX_AGE` seconds).
  * - `SECRET`: the signing secret every instance shares. `LOCKOUT_MAX_FAILURES` (default 5).
+ * - `REFRESH_REUSE_INTERVAL`: `tokens.refreshReuseInterval` in seconds (default: gatehouse's, 10).
  * - `OIDC_ISSUER`, `OIDC_CLIENT_SECRET`, `PUBLIC_URL`: the `corp` OIDC provider, reached through a
  *   front door at `PUBLIC_URL`.
  * - `FAIL_OPEN=1`: `rateLimits.failOpen`.
@@ -78,6 +79,7 @@ async function main(): Promise<void> {
     store,
     tokens: {
       secret: env.SECRET as string,
+      ...(env.REFRESH_REUSE_INTERVAL ? { refreshReuseInterval: Number(env.REFRESH_REUSE_INTERVAL) } : {}),
       ...(channel ? { recordCache: { channel, maxAge: Number(env.CACHE_MAX_AGE ?? 5) } } : {}),
     },
     password: { argon2: { memoryCost: 1024, timeCost: 1, parallelism: 1 } },

@@ -1,7 +1,8 @@
 /**
  * Several instances of one service sharing PostgreSQL and Redis, as behind a load balancer: two
  * processes of `server.ts` on one schema and one Redis prefix. What holds on one instance must
- * hold across them: a logout is seen everywhere, one refresh token rotates once, failed logins add
+ * hold across them: a logout is seen everywhere, one refresh token rotates once (a second
+ * presentation within the reuse interval gets the same successor, never a second family), failed logins add
  * up to the same lockout, an OAuth login may finish on another instance, a relationship written on
  * one is read on the other, and a deleted account is gone everywhere.
  */
@@ -39,6 +40,9 @@ describeWithPostgres('several instances', (databaseUrl) => {
     const schema = `gh_inst_${randomBytes(5).toString('hex')}`;
     let a: Instance;
     let b: Instance;
+    /** Two more on the same schema, with the refresh reuse interval off. */
+    let strictA: Instance;
+    let strictB: Instance;
     let oidc: Awaited<ReturnType<typeof startOidcPeerWithDoors>>;
     let users = 0;
     const newEmail = () => `user${++users}-${randomBytes(3).toString('hex')}@example.com`;
@@ -47,7 +51,7 @@ describeWithPostgres('several instances', (databaseUrl) => {
       oidc = await startOidcPeerWithDoors({ doors: 1 });
       const door = oidc.doors[0];
       if (!door) throw new Error('no door');
-      [a, b] = (await startInstances(2, {
+      const env = {
         STORE: 'postgres',
         DATABASE_URL: databaseUrl,
         SCHEMA: schema,
@@ -57,11 +61,17 @@ describeWithPostgres('several instances', (databaseUrl) => {
         OIDC_ISSUER: oidc.peer.issuer,
         OIDC_CLIENT_SECRET: oidc.clientSecret,
         PUBLIC_URL: door.url,
-      })) as [Instance, Instance];
+      };
+      const [pair, strict] = await Promise.all([
+        startInstances(2, env),
+        startInstances(2, { ...env, REFRESH_REUSE_INTERVAL: '0' }),
+      ]);
+      [a, b] = pair as [Instance, Instance];
+      [strictA, strictB] = strict as [Instance, Instance];
     }, 120_000);
 
     afterAll(async () => {
-      await Promise.all([a?.kill(), b?.kill()]);
+      await Promise.all([a?.kill(), b?.kill(), strictA?.kill(), strictB?.kill()]);
       await oidc?.close();
       await schemas.drop(schema);
     });
@@ -77,10 +87,17 @@ describeWithPostgres('several instances', (databaseUrl) => {
       expect((await refresh(b, session.refreshToken)).status).toBe(400);
     });
 
-    it(`one refresh token sent to A and B at once (${TRIALS} trials): one rotation wins, the other revokes the family, no token of it survives`, async () => {
+    it(`one refresh token sent to A and B at once (${TRIALS} trials): within the reuse interval both get the same successor, one family; reuse two rotations back revokes it everywhere`, async () => {
       const email = newEmail();
       await register(a, email);
       for (let trial = 0; trial < TRIALS; trial++) await races.refreshAgainstRefresh(a, b, email);
+    });
+
+    it(`with the reuse interval off, one refresh token sent to A and B at once (${TRIALS} trials): one rotation wins, the other revokes the family, no token of it survives`, async () => {
+      const email = newEmail();
+      await register(strictA, email);
+      for (let trial = 0; trial < TRIALS; trial++)
+        await races.refreshAgainstRefreshStrict(strictA, strictB, email);
     });
 
     it(`a refresh on A racing a logout on B (${TRIALS} trials): once both answered, nothing of the session is accepted`, async () => {

@@ -1,6 +1,7 @@
 /**
  * Two service processes sharing one SQLite file, racing the writes of issuing against the writes
- * of revoking: refresh against refresh (reuse detection revokes the family), refresh against
+ * of revoking: refresh against refresh (within the reuse interval both get the same successor;
+ * with the interval off, or after it, reuse detection revokes the family), refresh against
  * logout, login against "log out everywhere". Once a revocation has answered, no access token it
  * covers may be accepted by either process.
  */
@@ -16,24 +17,45 @@ describe('two processes on one SQLite file', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-two-processes-'));
   let a: Instance;
   let b: Instance;
+  /** Two more on the same file with the refresh reuse interval off, and two with a 2 s interval. */
+  let strictA: Instance;
+  let strictB: Instance;
+  let shortA: Instance;
+  let shortB: Instance;
 
   beforeAll(async () => {
-    [a, b] = (await startInstances(2, {
-      STORE: 'sqlite',
-      SQLITE_FILE: join(dir, 'shared.sqlite'),
-      SECRET: sharedSecret(),
-    })) as [Instance, Instance];
+    const env = { STORE: 'sqlite', SQLITE_FILE: join(dir, 'shared.sqlite'), SECRET: sharedSecret() };
+    const [pair, strict, short] = await Promise.all([
+      startInstances(2, env),
+      startInstances(2, { ...env, REFRESH_REUSE_INTERVAL: '0' }),
+      startInstances(2, { ...env, REFRESH_REUSE_INTERVAL: '2' }),
+    ]);
+    [a, b] = pair as [Instance, Instance];
+    [strictA, strictB] = strict as [Instance, Instance];
+    [shortA, shortB] = short as [Instance, Instance];
   }, 120_000);
 
   afterAll(async () => {
-    await Promise.all([a?.kill(), b?.kill()]);
+    await Promise.all([a, b, strictA, strictB, shortA, shortB].map((instance) => instance?.kill()));
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it(`refresh against refresh (${TRIALS} trials): one wins, and the family it revoked takes the winner's tokens with it`, async () => {
+  it(`refresh against refresh (${TRIALS} trials): within the reuse interval both get the same successor, one family; reuse two rotations back revokes it`, async () => {
     await register(a, 'race-refresh@example.com');
     for (let trial = 0; trial < TRIALS; trial++)
       await races.refreshAgainstRefresh(a, b, 'race-refresh@example.com');
+  });
+
+  it(`refresh against refresh with the reuse interval off (${TRIALS} trials): one wins, and the family it revoked takes the winner's tokens with it`, async () => {
+    await register(strictA, 'race-strict@example.com');
+    for (let trial = 0; trial < TRIALS; trial++)
+      await races.refreshAgainstRefreshStrict(strictA, strictB, 'race-strict@example.com');
+  });
+
+  it('a used refresh token: the same successor on the other process within the interval, the family revoked after it', async () => {
+    await register(shortA, 'race-interval@example.com');
+    for (let trial = 0; trial < 2; trial++)
+      await races.reuseAfterInterval(shortA, shortB, 'race-interval@example.com');
   });
 
   it(`refresh against logout (${TRIALS} trials): nothing of the session outlives the logout`, async () => {

@@ -126,8 +126,35 @@ export async function me(instance: Instance, accessToken: string): Promise<numbe
  * token it covers is accepted by either instance.
  */
 export const races = {
-  /** One refresh token to both at once: one rotation wins; the other is a reuse and revokes the family. */
+  /**
+   * One refresh token to both at once, with the reuse interval on (the default): one rotation wins
+   * and the other, within the interval, gets the *same* successor — both 200, one family, nothing
+   * revoked, never two live refresh tokens. Then the successor rotates once more, and the first
+   * token (now two rotations back) is reuse: the family is revoked on both instances.
+   */
   async refreshAgainstRefresh(a: Instance, b: Instance, email: string): Promise<void> {
+    const session = await signIn(a, email);
+    const results = await Promise.all([refresh(a, session.refreshToken), refresh(b, session.refreshToken)]);
+    expect(results.map((r) => r.status)).toEqual([200, 200]);
+    const [x, y] = results.map((r) => r.session) as [Session, Session];
+    expect(x.refreshToken).toBe(y.refreshToken);
+    for (const accessToken of [x.accessToken, y.accessToken, session.accessToken]) {
+      expect([await me(a, accessToken), await me(b, accessToken)]).toEqual([200, 200]);
+    }
+    const next = await refresh(b, x.refreshToken);
+    expect(next.status).toBe(200);
+    expect((await refresh(a, session.refreshToken)).status).toBe(400);
+    for (const accessToken of [x.accessToken, y.accessToken, next.session?.accessToken as string]) {
+      expect([await me(a, accessToken), await me(b, accessToken)]).toEqual([401, 401]);
+    }
+    expect((await refresh(b, next.session?.refreshToken as string)).status).toBe(400);
+  },
+
+  /**
+   * One refresh token to both at once, with the reuse interval off (`refreshReuseInterval: 0`):
+   * one rotation wins; the other is a reuse and revokes the family, the winner's tokens with it.
+   */
+  async refreshAgainstRefreshStrict(a: Instance, b: Instance, email: string): Promise<void> {
     const session = await signIn(a, email);
     const results = await Promise.all([refresh(a, session.refreshToken), refresh(b, session.refreshToken)]);
     // RFC 6749 §5.2: a refused refresh token is invalid_grant, 400.
@@ -137,6 +164,24 @@ export const races = {
     expect([await me(a, winner.accessToken), await me(b, winner.accessToken)]).toEqual([401, 401]);
     expect((await refresh(b, winner.refreshToken)).status).toBe(400);
     expect(await me(a, session.accessToken)).toBe(401);
+  },
+
+  /**
+   * The reuse interval across instances, on the real clock (the instances run with a 2 s
+   * interval): a used token presented to the other instance at once gets the same successor;
+   * presented again after the interval, it revokes the family everywhere.
+   */
+  async reuseAfterInterval(a: Instance, b: Instance, email: string): Promise<void> {
+    const session = await signIn(a, email);
+    const rotated = await refresh(a, session.refreshToken);
+    const again = await refresh(b, session.refreshToken);
+    expect([rotated.status, again.status]).toEqual([200, 200]);
+    expect(again.session?.refreshToken).toBe(rotated.session?.refreshToken);
+    await new Promise((resolve) => setTimeout(resolve, 2_300));
+    expect((await refresh(b, session.refreshToken)).status).toBe(400);
+    const access = rotated.session?.accessToken as string;
+    expect([await me(a, access), await me(b, access)]).toEqual([401, 401]);
+    expect((await refresh(a, rotated.session?.refreshToken as string)).status).toBe(400);
   },
 
   /** A refresh on `a` against a logout of the same session on `b`. */

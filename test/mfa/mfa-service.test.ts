@@ -208,7 +208,12 @@ describe('TOTP enrolment', () => {
     for (const code of backupCodes)
       expect(code).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$/);
     expect(new Set(backupCodes).size).toBe(10);
-    expect(await gh.mfa.status(user.id)).toEqual({ enabled: true, pending: false, backupCodesRemaining: 10 });
+    expect(await gh.mfa.status(user.id)).toEqual({
+      enabled: true,
+      pending: false,
+      backupCodesRemaining: 10,
+      locked: false,
+    });
 
     await expect(gh.auth.authenticate(mine.accessToken)).resolves.toBeTruthy();
     await expect(gh.auth.authenticate(other.accessToken)).rejects.toBeInstanceOf(TokenRevokedError);

@@ -223,3 +223,46 @@ describe('optional composition rules', () => {
     expect(messages.join(' ')).toMatch(/upper-case/);
   });
 });
+
+describe('control characters in new passwords (NIST SP 800-63B-4 §3.1.1.2, RFC 8265 §4.2)', () => {
+  const base = 'violet-otter-42-lantern';
+  it.each([
+    ['NUL', '\u0000'],
+    ['TAB', '\t'],
+    ['LF', '\n'],
+    ['CR', '\r'],
+    ['ESC', '\u001b'],
+    ['DEL', '\u007f'],
+    ['C1 NEL', '\u0085'],
+    ['C1 CSI', '\u009b'],
+  ])('refuses %s anywhere, with a message that says what is allowed', (_name, control) => {
+    for (const password of [`${control}${base}`, `${base}${control}`, `violet${control}otter-42-lantern`]) {
+      const issues = service.validate(password);
+      expect(issues.map((i) => i.rule)).toEqual(['password_contains_control']);
+      expect(issues[0]?.field).toBe('password');
+      expect(issues[0]?.message).toMatch(/control characters/);
+      expect(issues[0]?.message).toMatch(/spaces/);
+      expect(() => service.assertValid(password)).toThrow(WeakPasswordError);
+    }
+  });
+
+  it('still accepts spaces, no-break spaces, symbols, emoji and other scripts', () => {
+    for (const password of [
+      'correct horse battery staple',
+      'violet\u00a0otter\u00a042\u00a0lantern',
+      'violet\u3000otter 42 lantern',
+      '🙂 violet-otter-42-lantern 🚀',
+      'пароль для входа в систему',
+      'violet\u200dotter-42-lantern',
+    ]) {
+      expect(rules(password), JSON.stringify(password)).toEqual([]);
+    }
+  });
+
+  it('is a rule for setting a password only: a hash of one with a LF still verifies', async () => {
+    const legacy = `violet-otter\n42-lantern`;
+    const stored = await service.hash(legacy);
+    expect(await service.verify(legacy, stored)).toMatchObject({ ok: true });
+    expect(await service.verify('violet-otter42-lantern', stored)).toMatchObject({ ok: false });
+  });
+});

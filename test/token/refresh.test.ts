@@ -30,10 +30,11 @@ describe('refresh token rotation', () => {
     expect(third.refreshToken).not.toBe(second.refreshToken);
   });
 
-  it('revokes the whole family (live refresh and access tokens) when a used refresh token comes back', async () => {
+  it('revokes the whole family (live refresh and access tokens) when a used refresh token comes back after the reuse interval', async () => {
     const gh = testGatehouse();
     const { tokens } = await loggedIn(gh);
     const second = await gh.auth.refresh(tokens.refreshToken);
+    gh.clock.advance(11);
     await expect(gh.auth.refresh(tokens.refreshToken)).rejects.toBeInstanceOf(RefreshTokenReusedError);
     await expect(gh.auth.refresh(second.refreshToken)).rejects.toBeInstanceOf(InvalidGrantError);
     await expect(gh.tokens.verify(second.accessToken)).rejects.toBeInstanceOf(TokenRevokedError);
@@ -44,16 +45,38 @@ describe('refresh token rotation', () => {
     expect(gh.seen.some((e) => e.type === 'token.revoked' && e.reason === 'reuse')).toBe(true);
   });
 
-  it('lets exactly one of many concurrent refreshes with one token win', async () => {
+  it('by default, many concurrent refreshes with one token (tabs) all get the same successor: one family, nothing revoked', async () => {
     const gh = testGatehouse();
+    const { tokens } = await loggedIn(gh);
+    const results = await Promise.all(Array.from({ length: 20 }, () => gh.auth.refresh(tokens.refreshToken)));
+    expect(new Set(results.map((r) => r.refreshToken)).size).toBe(1);
+    expect(new Set(results.map((r) => r.familyId))).toEqual(new Set([tokens.familyId]));
+    for (const r of results) await expect(gh.tokens.verify(r.accessToken)).resolves.toBeTruthy();
+    expect(gh.seen.some((e) => e.type === 'refresh.reused' || e.type === 'token.revoked')).toBe(false);
+    await expect(gh.auth.refresh(results[0]?.refreshToken)).resolves.toBeTruthy();
+  });
+
+  it('with refreshReuseInterval 0, exactly one of many concurrent refreshes wins and the others revoke the family', async () => {
+    const gh = testGatehouse({ tokens: { refreshReuseInterval: 0 } });
     const { tokens } = await loggedIn(gh);
     const results = await Promise.allSettled(
       Array.from({ length: 20 }, () => gh.auth.refresh(tokens.refreshToken)),
     );
-    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const won = results.filter((r) => r.status === 'fulfilled');
+    expect(won).toHaveLength(1);
     for (const r of results)
       if (r.status === 'rejected')
         expect(r.reason.code).toMatch(/^ERR_(REFRESH_TOKEN_REUSED|INVALID_GRANT)$/);
+    const [winner] = won as PromiseFulfilledResult<Awaited<ReturnType<typeof gh.auth.refresh>>>[];
+    await expect(gh.tokens.verify(winner?.value.accessToken)).rejects.toBeInstanceOf(TokenRevokedError);
+  });
+
+  it('with refreshReuseInterval 0, a used refresh token revokes the family at once', async () => {
+    const gh = testGatehouse({ tokens: { refreshReuseInterval: 0 } });
+    const { tokens } = await loggedIn(gh);
+    const second = await gh.auth.refresh(tokens.refreshToken);
+    await expect(gh.auth.refresh(tokens.refreshToken)).rejects.toBeInstanceOf(RefreshTokenReusedError);
+    await expect(gh.tokens.verify(second.accessToken)).rejects.toBeInstanceOf(TokenRevokedError);
   });
 
   it('with a reuse interval, returns the same successor for the previous token, then detects reuse after it', async () => {

@@ -68,6 +68,44 @@ describe.each(TRANSPORTS)('basic auth conformance: %s', (_name, start) => {
       expectNoLeak(reply.text);
     });
 
+    it.each([
+      ['Aladdin, with non-zero bits after the last character', 'QWxhZGRpbjpvcGVuIHNlc2FtZR=='],
+      ['test / 123£, with non-zero bits after the last character', 'dGVzdDoxMjPCox=='],
+      ['Aladdin with a TAB after the user-id', basic('Aladdin\t', 'open sesame')],
+      ['Aladdin with a DEL in the password', basic('Aladdin', 'open sesame\u007f')],
+    ])('right credentials in a form RFC 7617 §2 refuses -> 401: %s', async (_label, encoded) => {
+      const reply = await get(`${h.url}/basic`, { authorization: `Basic ${encoded}` });
+      expect(reply.status, reply.text).toBe(401);
+      expect(reply.headers.get('www-authenticate')).toBe(BASIC_CHALLENGE);
+    });
+
+    it('/basic-store: a user-id with control characters or a non-canonical encoding -> 401', async () => {
+      // A password whose length leaves padding in the encoding, so non-zero pad bits can be set.
+      const email = uniqueEmail('basicctl');
+      let password = GOOD_PASSWORD;
+      while ((email.length + 1 + password.length) % 3 !== 1) password += '!';
+      const registered = await postJson(`${h.url}/auth/register`, { email, password });
+      expect(registered.status, registered.text).toBe(201);
+      const canonical = basic(email, password);
+      expect(canonical).toMatch(/[^=]==$/);
+      // The same bytes with non-zero bits after the last character: the lenient decoders' reading.
+      const bumped = String.fromCharCode(canonical.charCodeAt(canonical.length - 3) + 1);
+      const nonCanonical = `${canonical.slice(0, -3)}${bumped}==`;
+      expect(Buffer.from(nonCanonical, 'base64')).toEqual(Buffer.from(canonical, 'base64'));
+      for (const encoded of [
+        basic(`${email}\n`, password),
+        basic(`\t${email}`, password),
+        basic(`${email}\r`, password),
+        nonCanonical,
+      ]) {
+        const reply = await get(`${h.url}/basic-store`, { authorization: `Basic ${encoded}` });
+        expect(reply.status, `${encoded} ${reply.text}`).toBe(401);
+        expect(reply.headers.get('www-authenticate')).toBe(BASIC_CHALLENGE);
+      }
+      const ok = await get(`${h.url}/basic-store`, { authorization: `Basic ${canonical}` });
+      expect(ok.status, ok.text).toBe(200);
+    });
+
     it.each(['basic', 'BASIC', 'bAsIc'])('the scheme is case-insensitive: %s (BA-04)', async (scheme) => {
       const reply = await get(`${h.url}/basic`, { authorization: `${scheme} QWxhZGRpbjpvcGVuIHNlc2FtZQ==` });
       expect(reply.status).toBe(200);
