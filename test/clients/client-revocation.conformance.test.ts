@@ -117,7 +117,11 @@ describe.each(ADAPTERS)('revoking a client revokes the sessions obtained through
     await expectRevoked(aliceA);
     await expectRevoked(bobA);
     // Two records (refresh + access) per device login.
-    expect(lastBesidesRejections()).toMatchObject({ type: 'client.disabled', clientId: cliA, revokedTokens: 4 });
+    expect(lastBesidesRejections()).toMatchObject({
+      type: 'client.disabled',
+      clientId: cliA,
+      revokedTokens: 4,
+    });
     aliceB = await expectAlive(aliceB);
     await expectAlive(alice.tokens);
     await expectAlive(bob.tokens);
@@ -140,7 +144,11 @@ describe.each(ADAPTERS)('revoking a client revokes the sessions obtained through
 
     expect(await h.gh.clients.delete(cli)).toBe(true);
     for (const session of sessions) await expectRevoked(session);
-    expect(lastBesidesRejections()).toMatchObject({ type: 'client.deleted', clientId: cli, revokedTokens: 4 });
+    expect(lastBesidesRejections()).toMatchObject({
+      type: 'client.deleted',
+      clientId: cli,
+      revokedTokens: 4,
+    });
     await expectAlive(kept);
     await expectAlive(alice.tokens);
     // A device code of the deleted client cannot be started or polled any more.
