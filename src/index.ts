@@ -145,6 +145,7 @@ export { createMemoryStore, type MemoryStoreOptions } from './storage/memory.js'
 export type {
   NewTokenRecord,
   RotateResult,
+  SyncTokenReads,
   TokenKind,
   TokenRecord,
   TokenRepository,

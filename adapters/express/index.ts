@@ -43,7 +43,7 @@ import {
   type Principal,
   type ResourceRef,
 } from '../../src/http/guards.js';
-import { credentialsFromNode, requestFromNode, sendResponse, sendResult } from '../../src/http/node.js';
+import { NodeCredentials, requestFromNode, sendResponse, sendResult } from '../../src/http/node.js';
 import { normalizeRequestTarget } from '../../src/http/path.js';
 import { PrincipalMissingError, requirePrincipal } from '../../src/http/principal.js';
 import { serverError } from '../../src/http/responses.js';
@@ -74,7 +74,7 @@ export type GuardHandler = <
   req: Request<P, ResBody, ReqBody, ReqQuery, Locals>,
   res: Response<ResBody, Locals>,
   next: NextFunction,
-) => Promise<void>;
+) => Promise<void> | undefined;
 
 /**
  * The principal a gatehouse guard set on `req`, typed `Principal` (never `null`). Behind
@@ -121,27 +121,40 @@ export function gatehouseExpress(gatehouse: Gatehouse, options: ExpressAdapterOp
     else sendResult(res, serverError());
   };
 
+  const proceed = (req: Request, res: Response, next: NextFunction, outcome: GuardOutcome): void => {
+    if (!outcome.ok) {
+      sendResult(res, outcome.result);
+      return;
+    }
+    req.auth = outcome.principal;
+    next();
+  };
+
+  /** A guard as middleware. A guard that decides without a promise calls `next()` at once. */
   const guard = (check: (req: Request) => Promise<GuardOutcome> | GuardOutcome): GuardHandler => {
-    const middleware = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-      let outcome: GuardOutcome;
+    const middleware = (req: Request, res: Response, next: NextFunction): Promise<void> | undefined => {
+      let outcome: Promise<GuardOutcome> | GuardOutcome;
       try {
-        outcome = await check(req);
+        outcome = check(req);
       } catch (error) {
         fail(res, error);
-        return;
+        return undefined;
       }
-      if (!outcome.ok) {
-        sendResult(res, outcome.result);
-        return;
+      if (!(outcome instanceof Promise)) {
+        proceed(req, res, next, outcome);
+        return undefined;
       }
-      req.auth = outcome.principal;
-      next();
+      return outcome.then(
+        (settled) => proceed(req, res, next, settled),
+        (error: unknown) => fail(res, error),
+      );
     };
     // Sound for every route: the middleware reads only headers and the socket, and sets `req.auth`.
     return middleware as GuardHandler;
   };
 
-  const credentials = (req: Request) => credentialsFromNode(req, clientIp(req));
+  // Headers are read as the guard asks for them, and `req.ip` (trust-proxy logic) only when needed.
+  const credentials = (req: Request) => new NodeCredentials(req, () => clientIp(req));
 
   return {
     /** The auth routes as a router; mount it with `app.use('/auth', gh.router())`, before body parsers. */
@@ -168,7 +181,7 @@ export function gatehouseExpress(gatehouse: Gatehouse, options: ExpressAdapterOp
     },
     /** Requires a valid access token (Bearer, or the cookie in cookie mode); sets `req.auth`. */
     authenticate: (opts: AuthenticateOptions = {}): GuardHandler =>
-      guard((req) => guards.authenticate(credentials(req), opts)),
+      guard((req) => guards.authenticateMaybeSync(credentials(req), opts)),
     /** HTTP Basic against the user store or static credentials; sets `req.auth`. */
     basicAuth: (opts: BasicAuthOptions = {}): GuardHandler =>
       guard((req) => guards.basic(credentials(req), opts)),

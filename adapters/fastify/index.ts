@@ -37,6 +37,7 @@ import type {
   FastifySchema,
   FastifyTypeProvider,
   FastifyTypeProviderDefault,
+  HookHandlerDoneFunction,
   RawRequestDefaultExpression,
   RawServerDefault,
   RouteGenericInterface,
@@ -50,7 +51,7 @@ import {
   type Principal,
   type ResourceRef,
 } from '../../src/http/guards.js';
-import { credentialsFromNode, requestFromNode } from '../../src/http/node.js';
+import { NodeCredentials, requestFromNode } from '../../src/http/node.js';
 import { PrincipalMissingError, requirePrincipal } from '../../src/http/principal.js';
 import { clientError, type HttpResult, serverError } from '../../src/http/responses.js';
 import { AuthRoutes } from '../../src/http/routes.js';
@@ -68,8 +69,15 @@ export interface FastifyAdapterOptions {
   readonly clientIp?: (request: FastifyRequest) => string | undefined;
 }
 
-/** A guard as an async Fastify hook (`preHandler` or `onRequest`); it fits any route. */
-export type GatehouseHook = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+/**
+ * A guard as a Fastify hook (`preHandler` or `onRequest`); it fits any route. It calls `done` when
+ * it decides at once, and otherwise returns a promise (as an async hook does).
+ */
+export type GatehouseHook = (
+  request: FastifyRequest,
+  reply: FastifyReply,
+  done: HookHandlerDoneFunction,
+) => Promise<unknown> | undefined;
 
 /**
  * The request of a route with the given route generic (`{ Params, Querystring, Body, Headers }`),
@@ -161,22 +169,50 @@ export function gatehouseFastify(gatehouse: Gatehouse, options: FastifyAdapterOp
     fastify.all('/*', { bodyLimit: maxBodyBytes }, handler);
   };
 
+  /** Sends a refusal, or sets `request.auth`: `true` when the request goes on. */
+  const apply = (request: FastifyRequest, reply: FastifyReply, outcome: GuardOutcome): boolean => {
+    if (!outcome.ok) {
+      sendResult(reply, outcome.result);
+      return false;
+    }
+    request.auth = outcome.principal;
+    return true;
+  };
+
+  /**
+   * A guard as a hook. A guard that decides without a promise answers in the callback style
+   * (`done()`, or a reply sent without it); one that needs a promise returns it, resolved once the
+   * request may go on or its reply is sent, as an async hook does.
+   */
   const guard =
     (check: (request: FastifyRequest) => Promise<GuardOutcome> | GuardOutcome): GatehouseHook =>
-    async (request, reply) => {
-      let outcome: GuardOutcome;
+    (request, reply, done) => {
+      let outcome: Promise<GuardOutcome> | GuardOutcome;
       try {
-        outcome = await check(request);
+        outcome = check(request);
       } catch (error) {
         authRoutes.onError(error);
-        return sendResult(reply, serverError());
+        sendResult(reply, serverError());
+        return undefined;
       }
-      if (!outcome.ok) return sendResult(reply, outcome.result);
-      request.auth = outcome.principal;
+      if (outcome instanceof Promise) {
+        return outcome.then(
+          (settled) => (apply(request, reply, settled) ? undefined : reply),
+          (error: unknown) => {
+            authRoutes.onError(error);
+            return sendResult(reply, serverError());
+          },
+        );
+      }
+      const goesOn = apply(request, reply, outcome);
+      // Called as a plain function (no `done`): answer as an async hook would.
+      if (typeof done !== 'function') return Promise.resolve(goesOn ? undefined : reply);
+      if (goesOn) done();
       return undefined;
     };
 
-  const credentials = (request: FastifyRequest) => credentialsFromNode(request.raw, clientIp(request));
+  // Headers are read as the guard asks for them, and `request.ip` only when needed.
+  const credentials = (request: FastifyRequest) => new NodeCredentials(request.raw, () => clientIp(request));
 
   return {
     /** Decorates requests with `auth`; register once at the root: `app.register(gh.plugin)`. */
@@ -185,7 +221,7 @@ export function gatehouseFastify(gatehouse: Gatehouse, options: FastifyAdapterOp
     routes,
     /** Requires a valid access token (Bearer, or the cookie in cookie mode); sets `request.auth`. */
     authenticate: (opts: AuthenticateOptions = {}): GatehouseHook =>
-      guard((request) => guards.authenticate(credentials(request), opts)),
+      guard((request) => guards.authenticateMaybeSync(credentials(request), opts)),
     /** HTTP Basic against the user store or static credentials; sets `request.auth`. */
     basicAuth: (opts: BasicAuthOptions = {}): GatehouseHook =>
       guard((request) => guards.basic(credentials(request), opts)),
@@ -218,7 +254,8 @@ export function gatehouseFastify(gatehouse: Gatehouse, options: FastifyAdapterOp
     ): ((
       request: RouteRequest<RouteGeneric, SchemaCompiler, TypeProvider>,
       reply: FastifyReply,
-    ) => Promise<unknown>) =>
+      done: HookHandlerDoneFunction,
+    ) => Promise<unknown> | undefined) =>
       guard((request) =>
         guards.authorize(request.auth, action, () =>
           resourceFrom(request as RouteRequest<RouteGeneric, SchemaCompiler, TypeProvider>),

@@ -21,9 +21,9 @@
  *
  * @module
  */
-import { type Context, Hono, type MiddlewareHandler } from 'hono';
+import { type Context, Hono, type MiddlewareHandler, type Next } from 'hono';
 import type { Gatehouse } from '../../src/gatehouse.js';
-import { credentialsFromHeaders } from '../../src/http/credentials.js';
+import { HeaderCredentials } from '../../src/http/credentials.js';
 import {
   type AuthenticateOptions,
   type BasicAuthOptions,
@@ -84,28 +84,46 @@ export function gatehouseHono(gatehouse: Gatehouse, options: HonoAdapterOptions 
   const guards = new HttpGuards(gatehouse);
   const authRoutes = new AuthRoutes(gatehouse, guards);
   const clientIp = options.clientIp ?? socketAddress;
-  const credentials = (c: Context) => {
-    const found = credentialsFromHeaders(c.req.method, c.req.raw.headers, clientIp(c));
-    // Fetch runtimes and `app.request()` may hand over no `Host` line: the URL's host is the same fact.
-    return found.host === undefined ? { ...found, host: new URL(c.req.url).host } : found;
+  // Headers are read as the guard asks for them; fetch runtimes and `app.request()` may hand over no
+  // `Host` line, and then the URL's host is the same fact.
+  const credentials = (c: Context) =>
+    new HeaderCredentials(
+      c.req.method,
+      c.req.raw.headers,
+      () => clientIp(c),
+      () => new URL(c.req.url).host,
+    );
+
+  /** Answers a refusal, or sets `c.get('auth')` and runs the next handler. */
+  const proceed = <P extends string>(
+    c: Context<GatehouseEnv, P>,
+    next: Next,
+    outcome: GuardOutcome,
+  ): Promise<Response | undefined> => {
+    if (!outcome.ok) return Promise.resolve(toResponse(outcome.result));
+    c.set('auth', outcome.principal);
+    return next() as Promise<undefined>;
   };
 
-  /** A guard as middleware; `E` is the environment it guarantees to the handlers after it. */
+  /**
+   * A guard as middleware; `E` is the environment it guarantees to the handlers after it. A guard
+   * that decides without a promise goes on to the next handler at once.
+   */
   const guard = <E extends GatehouseEnv | AuthenticatedEnv, P extends string = string>(
     check: (c: Context<GatehouseEnv, P>) => Promise<GuardOutcome> | GuardOutcome,
   ): MiddlewareHandler<E, P> => {
-    const middleware: MiddlewareHandler<GatehouseEnv, P> = async (c, next) => {
-      const outcome = await check(c);
-      if (!outcome.ok) return toResponse(outcome.result);
-      c.set('auth', outcome.principal);
-      await next();
+    const middleware: MiddlewareHandler<GatehouseEnv, P> = (c, next) => {
+      const outcome = check(c);
+      return outcome instanceof Promise
+        ? outcome.then((settled) => proceed(c, next, settled))
+        : proceed(c, next, outcome);
     };
     // `E` only narrows what `c.get('auth')` is typed as after the guard; the value is the same.
     return middleware as unknown as MiddlewareHandler<E, P>;
   };
 
   const authenticate = ((opts: AuthenticateOptions = {}) =>
-    guard((c) => guards.authenticate(credentials(c), opts))) as AuthenticateMiddleware;
+    guard((c) => guards.authenticateMaybeSync(credentials(c), opts))) as AuthenticateMiddleware;
 
   return {
     /** The auth routes as a sub-app; mount it with `app.route('/auth', gh.routes())`. */

@@ -78,6 +78,8 @@ const OBJECT_RELATION = 'object_type = @object_type AND object_id = @object_id A
 // The check reads bind positionally (cheaper than an object per call).
 const OBJECT_RELATION_ARGS = 'object_type = ? AND object_id = ? AND relation = ?';
 const SUBJECT_ARGS = 'subject_type = ? AND subject_id = ? AND subject_relation = ?';
+/** The primary key's order within one object (the index the check reads use, so no sort step). */
+const KEY_ORDER = 'relation, subject_type, subject_id, subject_relation';
 
 /** Options of {@link SqliteRelationshipStore}. */
 export interface SqliteRelationshipStoreOptions {
@@ -280,11 +282,28 @@ function checkReads(db: BetterSqlite3.Database): CheckReads {
     `SELECT ${COLUMNS} FROM relationships WHERE ${OBJECT_RELATION_ARGS} AND ${SUBJECT_ARGS}`,
   );
   const usersets = db.prepare<ObjectRelationArgs, TupleRow>(
-    `SELECT ${COLUMNS} FROM relationships WHERE ${OBJECT_RELATION_ARGS} AND subject_relation <> ''`,
+    `SELECT ${COLUMNS} FROM relationships WHERE ${OBJECT_RELATION_ARGS} AND subject_relation <> ''
+     ORDER BY ${KEY_ORDER}`,
   );
   const relation = db.prepare<ObjectRelationArgs, TupleRow>(
-    `SELECT ${COLUMNS} FROM relationships WHERE ${OBJECT_RELATION_ARGS}`,
+    `SELECT ${COLUMNS} FROM relationships WHERE ${OBJECT_RELATION_ARGS} ORDER BY ${KEY_ORDER}`,
   );
+  // Every tuple of one object, in primary-key order (so each relation's tuples come in the order
+  // of `relation` above, which reads the same index); one row past the limit tells "too many".
+  // The limit is part of the SQL (a bound LIMIT plans worse); one statement per limit asked for.
+  const objectByLimit = new Map<number, BetterSqlite3.Statement<[string, string], TupleRow>>();
+  const object = (limit: number) => {
+    if (!Number.isSafeInteger(limit) || limit < 0) throw new TypeError('limit must be an integer ≥ 0');
+    let statement = objectByLimit.get(limit);
+    if (!statement) {
+      statement = db.prepare<[string, string], TupleRow>(
+        `SELECT ${COLUMNS} FROM relationships WHERE object_type = ? AND object_id = ?
+         ORDER BY ${KEY_ORDER} LIMIT ${limit + 1}`,
+      );
+      objectByLimit.set(limit, statement);
+    }
+    return statement;
+  };
   const many = db.prepare<TuplesArgs, TupleRow>(
     `SELECT ${COLUMNS} FROM relationships WHERE object_type = ? AND object_id = ?
      AND relation IN (SELECT value FROM json_each(?)) AND ${SUBJECT_ARGS}`,
@@ -296,6 +315,10 @@ function checkReads(db: BetterSqlite3.Database): CheckReads {
     },
     readUsersets: (object, rel) => usersets.all(object.type, object.id, rel).map(fromRow),
     readRelation: (object, rel) => relation.all(object.type, object.id, rel).map(fromRow),
+    readObject(target, limit) {
+      const rows = object(limit).all(target.type, target.id);
+      return rows.length > limit ? undefined : rows.map(fromRow);
+    },
     readTuples(object, relations, subject) {
       if (relations.size === 0) return [];
       const names = JSON.stringify([...relations]);

@@ -13,6 +13,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type {
   NewTokenRecord,
   RotateResult,
+  SyncTokenReads,
   TokenRecord,
   TokenRepository,
   TokenWithUser,
@@ -89,7 +90,8 @@ function fromRow(row: TokenRow): TokenRecord {
 
 /**
  * The columns of a read: `is_active` is the effective state, live only when the row, its family and
- * the family's generation all are (a missing family reads as revoked).
+ * the family's generation all are (a missing family reads as revoked). In the order of
+ * {@link TokenRow}'s fields, which raw reads (`tokenRowOf`) rely on.
  */
 const READ_COLUMNS = `t.id, t.user_id, t.kind, t.family_id, t.token_hash, t.expires_at, t.family_expires_at,
   coalesce(t.is_active = 1 AND f.revoked_at IS NULL AND f.generation = coalesce(s.generation, 0), 0) AS is_active,
@@ -97,6 +99,41 @@ const READ_COLUMNS = `t.id, t.user_id, t.kind, t.family_id, t.token_hash, t.expi
 const READ_FROM = `tokens t
   LEFT JOIN token_families f ON f.id = t.family_id
   LEFT JOIN token_subjects s ON s.user_id = f.user_id`;
+/** The user table's columns, in `USER_COLUMNS` order. */
+const USER_FIELDS = USER_COLUMNS.split(', ');
+
+/**
+ * The token row in the values of a raw read (an array, which better-sqlite3 builds several times
+ * faster than an object per row): `READ_COLUMNS`, in the order of {@link TokenRow}'s fields.
+ */
+function tokenRowOf(v: readonly unknown[]): TokenRow {
+  return {
+    id: v[0] as string,
+    user_id: v[1] as string,
+    kind: v[2] as string,
+    family_id: v[3] as string,
+    token_hash: v[4] as string | null,
+    expires_at: v[5] as number,
+    family_expires_at: v[6] as number,
+    is_active: v[7] as number,
+    ip_address: v[8] as string | null,
+    user_agent: v[9] as string | null,
+    scope: v[10] as string | null,
+    client_id: v[11] as string | null,
+    replaced_by: v[12] as string | null,
+    used_at: v[13] as number | null,
+    created_at: v[14] as number,
+    updated_at: v[15] as number,
+  };
+}
+
+/** The user's row in the values of the joined raw read: `USER_COLUMNS` after the token's 16. */
+function userRowOf(v: readonly unknown[]): UserRow {
+  const user: Record<string, unknown> = {};
+  for (let i = 0; i < USER_FIELDS.length; i++) user[USER_FIELDS[i] as string] = v[16 + i];
+  return user as unknown as UserRow;
+}
+
 /** True for the family `tokens.family_id` while it is live. */
 const FAMILY_LIVE = `EXISTS (SELECT 1 FROM token_families f LEFT JOIN token_subjects s ON s.user_id = f.user_id
   WHERE f.id = tokens.family_id AND f.revoked_at IS NULL AND f.generation = coalesce(s.generation, 0))`;
@@ -108,7 +145,8 @@ const FAMILY_LIVE = `EXISTS (SELECT 1 FROM token_families f LEFT JOIN token_subj
  */
 export class SqliteTokenRepository implements TokenRepository {
   readonly #users: UserRepository | undefined;
-  readonly #byIdWithUser: BetterSqlite3.Statement<[string], TokenRow & Record<string, unknown>>;
+  readonly #byIdWithUser: BetterSqlite3.Statement<[string], unknown[]>;
+  readonly #byIdValues: BetterSqlite3.Statement<[string], unknown[]>;
   readonly #byId: BetterSqlite3.Statement<[string], TokenRow>;
   readonly #byHash: BetterSqlite3.Statement<[string], TokenRow>;
   readonly #listActive: BetterSqlite3.Statement<[{ user_id: string; now: number }], TokenRow>;
@@ -143,13 +181,16 @@ export class SqliteTokenRepository implements TokenRepository {
     this.#byId = db
       .prepare<[string], TokenRow>(`SELECT ${READ_COLUMNS} FROM ${READ_FROM} WHERE t.id = ?`)
       .safeIntegers(false);
-    const userRead = USER_COLUMNS.split(', ')
-      .map((c) => `u.${c} AS u_${c}`)
-      .join(', ');
+    this.#byIdValues = db
+      .prepare<[string], unknown[]>(`SELECT ${READ_COLUMNS} FROM ${READ_FROM} WHERE t.id = ?`)
+      .raw(true)
+      .safeIntegers(false);
+    const userRead = USER_FIELDS.map((column) => `u.${column}`).join(', ');
     this.#byIdWithUser = db
-      .prepare<[string], TokenRow & Record<string, unknown>>(
+      .prepare<[string], unknown[]>(
         `SELECT ${READ_COLUMNS}, ${userRead} FROM ${READ_FROM} LEFT JOIN users u ON u.id = t.user_id WHERE t.id = ?`,
       )
+      .raw(true)
       .safeIntegers(false);
     this.#byHash = db
       .prepare<[string], TokenRow>(`SELECT ${READ_COLUMNS} FROM ${READ_FROM} WHERE t.token_hash = ?`)
@@ -259,23 +300,35 @@ export class SqliteTokenRepository implements TokenRepository {
     return fromRow(row);
   }
 
+  /**
+   * The guard's reads without a promise (see {@link SyncTokenReads}): better-sqlite3 runs a
+   * statement synchronously, so the promise of the methods below only adds a microtask.
+   */
+  readonly sync: SyncTokenReads = {
+    mirrors: (repository) =>
+      repository.findById === SqliteTokenRepository.prototype.findById &&
+      repository.findByIdWithUser === SqliteTokenRepository.prototype.findByIdWithUser,
+    findById: (id) => {
+      const values = this.#byIdValues.get(id);
+      return values ? fromRow(tokenRowOf(values)) : null;
+    },
+    // The record, its family's state and its user in one statement, when `users` is this database's.
+    findByIdWithUser: (id, users) => {
+      if (this.#users === undefined || users !== this.#users) return undefined;
+      const values = this.#byIdWithUser.get(id);
+      if (!values) return null;
+      const user = values[16] === null ? null : userFromRow(userRowOf(values));
+      return { record: fromRow(tokenRowOf(values)), user };
+    },
+  };
+
   async findById(id: string): Promise<TokenRecord | null> {
-    const row = this.#byId.get(id);
-    return row ? fromRow(row) : null;
+    return this.sync.findById(id);
   }
 
   /** The record and its user in one statement, when `users` is this database's user repository. */
   async findByIdWithUser(id: string, users: UserRepository): Promise<TokenWithUser | null | undefined> {
-    if (this.#users === undefined || users !== this.#users) return undefined;
-    const row = this.#byIdWithUser.get(id);
-    if (!row) return null;
-    const user =
-      row.u_id === null
-        ? null
-        : userFromRow(
-            Object.fromEntries(USER_COLUMNS.split(', ').map((c) => [c, row[`u_${c}`]])) as unknown as UserRow,
-          );
-    return { record: fromRow(row), user };
+    return this.sync.findByIdWithUser(id, users);
   }
 
   async findByHash(hash: string): Promise<TokenRecord | null> {

@@ -30,7 +30,7 @@ import { canonicalEmail, canonicalUsername, emailIssues, usernameIssues } from '
 import type { LoginResult, LoginSecondFactor } from './login-result.js';
 import { type PublicUser, toPublicUser } from './public-user.js';
 import { checkPasswordSize, SessionFlows, storeCall } from './session-flows.js';
-import { TokenAuthentication } from './token-authentication.js';
+import { type ContextSource, TokenAuthentication } from './token-authentication.js';
 
 export type { AuthenticatedLogin, LoginResult, LoginSecondFactor, MfaRequiredLogin } from './login-result.js';
 
@@ -320,6 +320,18 @@ export class AuthService {
    */
   authenticateSubject(accessToken: unknown, context?: RequestContext): Promise<AuthenticatedSubject> {
     return this.#tokenAuth.authenticateSubject(accessToken, context);
+  }
+
+  /**
+   * {@link AuthService.authenticateSubject} for the guards: the same checks and events, answered
+   * without a promise when the store reads synchronously (see `token-authentication.ts`);
+   * `context` may be a function, called only to report a refused token.
+   */
+  authenticateSubjectMaybeSync(
+    accessToken: unknown,
+    context?: ContextSource,
+  ): AuthenticatedSubject | Promise<AuthenticatedSubject> {
+    return this.#tokenAuth.authenticateSubjectMaybeSync(accessToken, context);
   }
 
   /** The user an access token belongs to (see {@link AuthService.authenticate} for the checks). */

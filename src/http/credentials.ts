@@ -205,3 +205,64 @@ export function credentialsFromHeaders(method: string, headers: Headers, ip?: st
     header: (name) => headers.get(name) ?? undefined,
   };
 }
+
+/**
+ * {@link RequestCredentials} over web `Headers`, each header read when a guard first asks for it
+ * (and again if it asks again): a request with a Bearer token reads two or three headers, not ten.
+ * The values are exactly those of {@link credentialsFromHeaders}; `ip()` runs only when a guard
+ * needs the client IP (to report a refused credential, or for a per-IP limit), and `host()` only
+ * when the request has no `Host` line. Not spreadable (`{ ...credentials }` copies nothing): pass it
+ * as it is.
+ */
+export class HeaderCredentials implements RequestCredentials {
+  readonly #method: string;
+  readonly #headers: Headers;
+  readonly #ip: () => string | undefined;
+  readonly #host: (() => string | undefined) | undefined;
+
+  constructor(
+    method: string,
+    headers: Headers,
+    ip: () => string | undefined,
+    host?: () => string | undefined,
+  ) {
+    this.#method = method;
+    this.#headers = headers;
+    this.#ip = ip;
+    this.#host = host;
+  }
+
+  get method(): string {
+    return this.#method.toUpperCase();
+  }
+  get authorization(): string | undefined {
+    return this.#headers.get('authorization') ?? undefined;
+  }
+  get cookie(): string | undefined {
+    return this.#headers.get('cookie') ?? undefined;
+  }
+  get origin(): string | undefined {
+    return this.#headers.get('origin') ?? undefined;
+  }
+  get referer(): string | undefined {
+    return this.#headers.get('referer') ?? undefined;
+  }
+  get secFetchSite(): string | undefined {
+    return this.#headers.get('sec-fetch-site') ?? undefined;
+  }
+  get csrfToken(): string | undefined {
+    return this.#headers.get('x-csrf-token') ?? undefined;
+  }
+  get host(): string | undefined {
+    return this.#headers.get('host') ?? this.#host?.();
+  }
+  get ip(): string | undefined {
+    return this.#ip();
+  }
+  get userAgent(): string | undefined {
+    return this.#headers.get('user-agent') ?? undefined;
+  }
+  header(name: string): string | undefined {
+    return this.#headers.get(name) ?? undefined;
+  }
+}

@@ -6,6 +6,7 @@
  * @module
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { AuthenticatedSubject } from '../auth/auth-service.js';
 import type { PublicUser } from '../auth/public-user.js';
 import { isAuthError } from '../errors.js';
 import type { RequestContext } from '../events.js';
@@ -111,12 +112,14 @@ export class HttpGuards {
   readonly #gatehouse: Gatehouse;
   readonly #realm: string;
   readonly #cookies: CookieSettings;
+  readonly #cookieNames: ReturnType<typeof cookieNames>;
   readonly #basicKey = randomBytes(32);
 
   constructor(gatehouse: Gatehouse) {
     this.#gatehouse = gatehouse;
     this.#realm = gatehouse.config.http.realm;
     this.#cookies = gatehouse.config.http.cookies;
+    this.#cookieNames = cookieNames(this.#cookies);
   }
 
   /**
@@ -137,14 +140,24 @@ export class HttpGuards {
    * (`resourceServer.issuers`) is verified against that issuer's JWKS (`issuer` set on the
    * principal); its keys unreachable -> 503. See `src/http/alternative-credentials.ts`.
    */
-  async authenticate(
+  async authenticate(credentials: RequestCredentials, options?: AuthenticateOptions): Promise<GuardOutcome> {
+    return this.authenticateMaybeSync(credentials, options);
+  }
+
+  /**
+   * {@link HttpGuards.authenticate} without a promise when none is needed: the same checks in the
+   * same order and the same answers. With a store that reads synchronously (memory, SQLite) a
+   * request with a token of this gatehouse is decided without a single promise; anything that
+   * needs I/O (PostgreSQL, API keys, external issuers) answers a promise. Adapters call this.
+   */
+  authenticateMaybeSync(
     credentials: RequestCredentials,
-    options: AuthenticateOptions = {},
-  ): Promise<GuardOutcome> {
+    options?: AuthenticateOptions,
+  ): GuardOutcome | Promise<GuardOutcome> {
     const header = parseAuthorization(credentials.authorization);
     if (header.kind === 'malformed') return refused(bearerErrorResult(this.#realm, 'invalid_request'));
     const cookies = this.#cookies.enabled ? readCookies(credentials.cookie) : undefined;
-    const names = cookieNames(this.#cookies);
+    const names = this.#cookieNames;
     // Two access or CSRF cookies: which one is meant is anyone's guess, so neither is used.
     if (cookies?.repeated(names.access, names.csrf)) {
       return refused(bearerErrorResult(this.#realm, 'invalid_request'));
@@ -170,41 +183,51 @@ export class HttpGuards {
       method = 'cookie';
     }
     if (token === undefined) {
-      return options.optional ? allowed(null) : refused(bearerErrorResult(this.#realm));
+      return options?.optional ? allowed(null) : refused(bearerErrorResult(this.#realm));
     }
     if (method === 'bearer' && this.#gatehouse.externalTokens.claimsExternalIssuer(token)) {
       return this.#settle(externalPrincipal(this.#gatehouse, token));
     }
+    let subject: AuthenticatedSubject | Promise<AuthenticatedSubject>;
     try {
-      const subject = await this.#gatehouse.auth.authenticateSubject(token, context(credentials));
-      if (subject.kind === 'client') {
-        // A client's token (client credentials) is a bearer token only: never issued as a cookie.
-        if (method !== 'bearer') return refused(bearerErrorResult(this.#realm, 'invalid_token'));
-        return allowed({
-          kind: 'client',
-          userId: subject.client.id,
-          user: null,
-          role: subject.role,
-          scopes: subject.scopes,
-          tokenId: subject.claims.jti,
-          familyId: null,
-          method,
-        });
-      }
-      const { user, claims, familyId } = subject;
-      return allowed({
-        kind: 'user',
-        userId: user.id,
-        user,
-        role: user.role,
-        scopes: claims.scope,
-        tokenId: claims.jti,
-        familyId,
-        method,
-      });
+      subject = this.#gatehouse.auth.authenticateSubjectMaybeSync(token, () => context(credentials));
     } catch (error) {
       return refused(this.#failure(error));
     }
+    if (!(subject instanceof Promise)) return this.#subjectOutcome(subject, method);
+    return subject.then(
+      (s) => this.#subjectOutcome(s, method),
+      (error: unknown) => refused(this.#failure(error)),
+    );
+  }
+
+  /** The principal of an authenticated token; a client's token only as a bearer token. */
+  #subjectOutcome(subject: AuthenticatedSubject, method: Principal['method']): GuardOutcome {
+    if (subject.kind === 'client') {
+      // A client's token (client credentials) is a bearer token only: never issued as a cookie.
+      if (method !== 'bearer') return refused(bearerErrorResult(this.#realm, 'invalid_token'));
+      return allowed({
+        kind: 'client',
+        userId: subject.client.id,
+        user: null,
+        role: subject.role,
+        scopes: subject.scopes,
+        tokenId: subject.claims.jti,
+        familyId: null,
+        method,
+      });
+    }
+    const { user, claims, familyId } = subject;
+    return allowed({
+      kind: 'user',
+      userId: user.id,
+      user,
+      role: user.role,
+      scopes: claims.scope,
+      tokenId: claims.jti,
+      familyId,
+      method,
+    });
   }
 
   /** An API key (header or `Bearer ghk_...`): refused next to an access cookie (one method per request). */
@@ -213,7 +236,7 @@ export class HttpGuards {
     credentials: RequestCredentials,
     cookies: RequestCookies | undefined,
   ): Promise<GuardOutcome> {
-    if (apiKey.kind !== 'key' || cookies?.get(cookieNames(this.#cookies).access) !== undefined) {
+    if (apiKey.kind !== 'key' || cookies?.get(this.#cookieNames.access) !== undefined) {
       return Promise.resolve(refused(bearerErrorResult(this.#realm, 'invalid_request')));
     }
     return this.#settle(apiKeyPrincipal(this.#gatehouse, apiKey.key, context(credentials)));

@@ -65,6 +65,74 @@ export function credentialsFromNode(req: IncomingMessage, ip: string | undefined
   };
 }
 
+/**
+ * Every line of the header `name` (lower case), duplicates kept, exactly as
+ * {@link distinctHeaders} has it, but read from `req.rawHeaders` for this one name (no object of
+ * every header is built).
+ */
+function headerLines(req: IncomingMessage, name: string): string[] | undefined {
+  const raw: readonly string[] | undefined = req.rawHeaders;
+  if (!Array.isArray(raw) || raw.length === 0) return distinctHeaders(req)[name];
+  let lines: string[] | undefined;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const field = raw[i] as string;
+    if (field.length !== name.length || field.toLowerCase() !== name) continue;
+    if (lines === undefined) lines = [];
+    lines.push(raw[i + 1] as string);
+  }
+  return lines;
+}
+
+/**
+ * {@link credentialsFromNode}, each header read when a guard first asks for it: a request with a
+ * Bearer token reads one header line, and the client IP only when a guard needs it (`ip()`, which
+ * may be costly behind a trusted proxy). The same values as {@link credentialsFromNode}. Not
+ * spreadable (`{ ...credentials }` copies nothing): pass it as it is.
+ */
+export class NodeCredentials implements RequestCredentials {
+  readonly #req: IncomingMessage;
+  readonly #ip: () => string | undefined;
+
+  constructor(req: IncomingMessage, ip: () => string | undefined) {
+    this.#req = req;
+    this.#ip = ip;
+  }
+
+  get method(): string {
+    return (this.#req.method ?? 'GET').toUpperCase();
+  }
+  get authorization(): string[] | undefined {
+    return headerLines(this.#req, 'authorization');
+  }
+  get cookie(): string | undefined {
+    return headerLines(this.#req, 'cookie')?.join('; ');
+  }
+  get origin(): string | undefined {
+    return this.#req.headers.origin;
+  }
+  get referer(): string | undefined {
+    return this.#req.headers.referer;
+  }
+  get secFetchSite(): string | undefined {
+    return first(this.#req.headers['sec-fetch-site']);
+  }
+  get csrfToken(): string | undefined {
+    return first(this.#req.headers['x-csrf-token']);
+  }
+  get host(): string | undefined {
+    return this.#req.headers.host;
+  }
+  get ip(): string | undefined {
+    return this.#ip();
+  }
+  get userAgent(): string | undefined {
+    return this.#req.headers['user-agent'];
+  }
+  header(name: string): string[] | undefined {
+    return headerLines(this.#req, name);
+  }
+}
+
 /** Web `Headers` from Node headers, keeping every duplicate value. */
 export function headersFromNode(headers: IncomingHttpHeaders, distinct: Record<string, string[]>): Headers {
   const result = new Headers();

@@ -39,6 +39,7 @@ import {
   isCompiledModel,
   isSafeName,
 } from './model.js';
+import { syncReadsFor } from './object-reads.js';
 import { type Program, programOf, type RelationProgram } from './program.js';
 import {
   MAX_ID_LENGTH,
@@ -56,7 +57,7 @@ import type {
   ListSubjectsResult,
   ReverseHost,
 } from './reverse-types.js';
-import { PrefetchReads, StoreFailure, syncReads, type TupleReads, withContextual } from './tuple-reads.js';
+import { PrefetchReads, StoreFailure, type TupleReads, withContextual } from './tuple-reads.js';
 import { Walk, type WalkOptions, type WalkResult } from './walk.js';
 
 /** An entity in a check: type, id and optional ABAC attributes. */
@@ -139,8 +140,8 @@ export class PolicyEvaluator {
   private readonly explainAll: boolean;
   private readonly log: DecisionLogger;
   private readonly program: Program;
-  /** The store's synchronous reads, when it has them. */
-  private readonly syncStore: TupleReads | undefined;
+  /** The store's synchronous reads for one walk, when it has them. */
+  private readonly syncStore: (() => TupleReads) | undefined;
 
   constructor(options: PolicyEvaluatorOptions) {
     this.model = isCompiledModel(options.model) ? options.model : compileModel(options.model);
@@ -150,7 +151,7 @@ export class PolicyEvaluator {
     this.maxContextualTuples = options.maxContextualTuples ?? 100;
     this.explainAll = options.explain !== false;
     this.log = new DecisionLogger(options);
-    this.syncStore = options.store.sync ? syncReads(options.store.sync) : undefined;
+    this.syncStore = options.store.sync ? syncReadsFor(options.store.sync) : undefined;
     this.program = programOf(this.model);
   }
 
@@ -241,7 +242,7 @@ export class PolicyEvaluator {
   }
 
   private walkSync(p: Prepared): WalkResult {
-    return new Walk(p.walk, withContextual(this.syncStore!, p.contextual)).relation(p.root, p.relation, 1);
+    return new Walk(p.walk, withContextual(this.syncStore!(), p.contextual)).relation(p.root, p.relation, 1);
   }
 
   /** Walks again after each round of fetches until a walk needed nothing new (see `tuple-reads.ts`). */

@@ -11,6 +11,7 @@ import type {
   NewUser,
   RotateResult,
   Store,
+  SyncTokenReads,
   TokenRecord,
   TokenRepository,
   TokenWithUser,
@@ -61,6 +62,7 @@ class InvalidatingTokenRepository implements TokenRepository {
     id: string,
     users: UserRepository,
   ) => Promise<TokenWithUser | null | undefined>;
+  readonly sync?: SyncTokenReads;
 
   constructor(
     private readonly inner: TokenRepository,
@@ -71,6 +73,17 @@ class InvalidatingTokenRepository implements TokenRepository {
       // The inner repository joins its own store's users: hand it the repository it knows.
       this.findByIdWithUser = (id, users) =>
         joined(id, users instanceof InvalidatingUserRepository ? users.inner : users);
+    }
+    const sync = inner.sync;
+    if (sync?.mirrors(inner)) {
+      this.sync = {
+        mirrors: (repository) =>
+          repository.findById === InvalidatingTokenRepository.prototype.findById &&
+          repository.findByIdWithUser === this.findByIdWithUser,
+        findById: (id) => sync.findById(id),
+        findByIdWithUser: (id, users) =>
+          sync.findByIdWithUser(id, users instanceof InvalidatingUserRepository ? users.inner : users),
+      };
     }
   }
 

@@ -49,6 +49,26 @@ export interface TokenWithUser {
   readonly user: UserRecord | null;
 }
 
+/**
+ * The guard's reads of {@link TokenRepository}, answered without a promise, for a store that reads
+ * in-process without I/O (the memory store; SQLite through its synchronous driver). Each answers
+ * exactly as its asynchronous twin does; gatehouse then checks a token without waiting for a
+ * promise per request. A store that throws here fails closed, as when its promise rejects.
+ */
+export interface SyncTokenReads {
+  /**
+   * Whether these reads answer for `repository` (the object gatehouse was given): true only when
+   * its `findById` and `findByIdWithUser` are still the ones these mirror. A wrapper, proxy or
+   * subclass that replaces either (to count, log or fail reads) makes it false, and gatehouse then
+   * calls the replaced methods, never around them.
+   */
+  mirrors(repository: TokenRepository): boolean;
+  /** As {@link TokenRepository.findById}. */
+  findById(id: string): TokenRecord | null;
+  /** As {@link TokenRepository.findByIdWithUser}: `undefined` declines (gatehouse reads twice). */
+  findByIdWithUser(id: string, users: UserRepository): TokenWithUser | null | undefined;
+}
+
 /** What {@link TokenRepository.create} receives. */
 export type NewTokenRecord = TokenRecord;
 
@@ -98,6 +118,8 @@ export interface TokenRepository {
    * two reads are made instead. `user` is `null` when there is no such user (a client's token).
    */
   findByIdWithUser?(id: string, users: UserRepository): Promise<TokenWithUser | null | undefined>;
+  /** Optional: the two reads above without a promise (see {@link SyncTokenReads}). */
+  readonly sync?: SyncTokenReads;
   /** The record whose `tokenHash` equals `hash`, or `null`. */
   findByHash(hash: string): Promise<TokenRecord | null>;
   /**

@@ -19,6 +19,7 @@ import type { TokenRepository } from './token-types.js';
 export type {
   NewTokenRecord,
   RotateResult,
+  SyncTokenReads,
   TokenKind,
   TokenRecord,
   TokenRepository,

@@ -4,8 +4,9 @@
  * rotation by listing several keys, and a JWKS document of the public keys only.
  *
  * Key material is parsed and checked synchronously at start-up with `node:crypto`, so a bad key
- * fails `createGatehouse` with a message naming the field; the WebCrypto `CryptoKey`s that jose
- * uses are imported once and cached (jose re-imports a raw secret on every call otherwise). HMAC
+ * fails `createGatehouse` with a message naming the field. Each key's signature check is prepared
+ * then, over its `KeyObject` (`signature.ts`: synchronous `node:crypto`); the WebCrypto
+ * `CryptoKey` that jose signs with is imported once, on first use, and cached. HMAC
  * secrets must be at least as long as the hash output and random by estimate (RFC 7518 §3.2,
  * RFC 8725 §3.5; see `secret-strength.ts`).
  *
@@ -19,6 +20,7 @@ import { createPrivateKey, createPublicKey, createSecretKey, type JsonWebKey, Ke
 import { importJWK, type JWK } from 'jose';
 import { SigningNotConfiguredError } from '../errors.js';
 import { weakSecretReason } from './secret-strength.js';
+import { type SignatureCheck, signatureCheck } from './signature.js';
 
 /** The JWS algorithms gatehouse signs and verifies with. `none` is not one of them, in any spelling. */
 export const JWS_ALGORITHMS = ['HS256', 'HS384', 'HS512', 'EdDSA', 'ES256', 'RS256'] as const;
@@ -49,11 +51,15 @@ export interface KeyConfig {
   readonly publicKey?: AsymmetricKeyInput;
 }
 
-/** A key that verifies tokens: its one algorithm, the `node:crypto` key, and the WebCrypto key (imported once). */
+/**
+ * A key that verifies tokens: its one algorithm, the `node:crypto` key, and its prepared
+ * signature check (synchronous, see `signature.ts`).
+ */
 export interface VerificationKey {
   readonly alg: JwsAlgorithm;
   readonly keyObject: KeyObject;
-  cryptoKey(): Promise<CryptoKey>;
+  /** Checks a compact JWS signature made with this key and algorithm. */
+  readonly verify: SignatureCheck;
 }
 
 /** A configuration problem found while loading keys: the field path and what is wrong. */
@@ -67,8 +73,9 @@ interface LoadedKey {
   readonly alg: JwsAlgorithm;
   readonly verifyKey: KeyObject;
   readonly signKey: KeyObject | undefined;
-  verifyCryptoKey?: Promise<CryptoKey>;
   signCryptoKey?: Promise<CryptoKey>;
+  /** What {@link KeySet.lookup} hands out for this key: built once. */
+  verification?: VerificationKey;
 }
 
 const HMAC_MIN_BYTES: Record<string, number> = { HS256: 32, HS384: 48, HS512: 64 };
@@ -173,17 +180,22 @@ function loadAsymmetricKeys(
   }
 }
 
-async function importCryptoKey(
-  key: KeyObject,
-  alg: JwsAlgorithm,
-  usage: 'sign' | 'verify',
-): Promise<CryptoKey> {
+/** The WebCrypto key jose signs with, imported once from the `KeyObject`. */
+async function importSigningKey(key: KeyObject, alg: JwsAlgorithm): Promise<CryptoKey> {
   if (key.type === 'secret') {
     const hash = `SHA-${alg.slice(2)}`;
-    return crypto.subtle.importKey('raw', key.export(), { name: 'HMAC', hash }, false, [usage]);
+    return crypto.subtle.importKey('raw', key.export(), { name: 'HMAC', hash }, false, ['sign']);
   }
   const imported = await importJWK(key.export({ format: 'jwk' }) as JWK, alg);
   return imported as CryptoKey;
+}
+
+function verificationKey(loaded: LoadedKey): VerificationKey {
+  return {
+    alg: loaded.alg,
+    keyObject: loaded.verifyKey,
+    verify: signatureCheck(loaded.alg, loaded.verifyKey),
+  };
 }
 
 /** The fields of a public JWK that may be published; nothing private (`d`, `p`, `q`, `k`, ...) ever is. */
@@ -239,7 +251,7 @@ export class KeySet {
   /** The WebCrypto key that signs new tokens (imported once); rejects with {@link SigningNotConfiguredError} when verify-only. */
   async signingKey(): Promise<CryptoKey> {
     const key = this.#signingKeyOrThrow();
-    key.signCryptoKey ??= importCryptoKey(key.signKey, key.alg, 'sign');
+    key.signCryptoKey ??= importSigningKey(key.signKey, key.alg);
     return key.signCryptoKey;
   }
 
@@ -253,15 +265,8 @@ export class KeySet {
     if (header.kid === undefined) key = this.#unnamed;
     else if (typeof header.kid === 'string') key = this.#byKid.get(header.kid);
     if (!key || header.alg !== key.alg) return undefined;
-    const loaded = key;
-    return {
-      alg: loaded.alg,
-      keyObject: loaded.verifyKey,
-      cryptoKey: () => {
-        loaded.verifyCryptoKey ??= importCryptoKey(loaded.verifyKey, loaded.alg, 'verify');
-        return loaded.verifyCryptoKey;
-      },
-    };
+    key.verification ??= verificationKey(key);
+    return key.verification;
   }
 
   /** The JWKS document (RFC 7517 §5): public keys only, each with `kid`, `alg` and `use`. Empty for HMAC. */

@@ -20,6 +20,7 @@
 import { z } from 'zod';
 import type { Invalidation, InvalidationChannel } from '../storage/invalidation.js';
 import type { TokenWithUser } from '../storage/types.js';
+import { FifoCache } from './fifo-cache.js';
 
 /** Default {@link TokenRecordCacheOptions.maxAge}, seconds. */
 export const DEFAULT_RECORD_CACHE_MAX_AGE = 5;
@@ -73,7 +74,7 @@ function concerns(message: Invalidation, value: TokenWithUser): boolean {
 /** See the module documentation. */
 export class TokenRecordCache {
   readonly #options: TokenRecordCacheOptions;
-  readonly #entries = new Map<string, Entry>();
+  readonly #entries: FifoCache<string, Entry>;
   #listening = false;
   /**
    * Raised by every invalidation and status change. A record read from the store is cached only if
@@ -86,6 +87,7 @@ export class TokenRecordCache {
   /** Subscribes to the channel at once; nothing is cached until the channel reports it is listening. */
   constructor(options: TokenRecordCacheOptions) {
     this.#options = options;
+    this.#entries = new FifoCache(options.maxEntries);
     this.#unsubscribe = options.channel
       .subscribe(
         (message) => this.invalidate(message),
@@ -137,9 +139,6 @@ export class TokenRecordCache {
    */
   set(tokenId: string, value: TokenWithUser, now: Date, epoch: number): void {
     if (!this.#listening || !value.record.active || epoch !== this.#epoch) return;
-    if (this.#entries.size >= this.#options.maxEntries && !this.#entries.has(tokenId)) {
-      this.#entries.delete(this.#entries.keys().next().value as string);
-    }
     this.#entries.set(tokenId, { value, until: now.getTime() + this.#options.maxAge * 1000 });
   }
 
@@ -150,7 +149,7 @@ export class TokenRecordCache {
       this.#entries.delete(message.id);
       return;
     }
-    for (const [id, entry] of this.#entries) if (concerns(message, entry.value)) this.#entries.delete(id);
+    this.#entries.deleteWhere((entry) => concerns(message, entry.value));
   }
 
   /**

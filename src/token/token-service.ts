@@ -2,8 +2,9 @@
  * TokenService: access tokens recorded in the token table, opaque rotating refresh tokens with
  * reuse detection, and revocation of one token, a family or all of a user's tokens.
  *
- * Signatures and claims of a token string are checked once and remembered (a bounded map); each
- * later presentation re-checks only the time claims.
+ * Signatures and claims of a token string are checked once and remembered (a bounded map that
+ * drops its oldest entry first, in constant time: `fifo-cache.ts`); each later presentation of the
+ * same string re-checks the time claims and reads the token's record again.
  *
  * How revocation stays cheap: every verified access token costs one read of its `jti` in the
  * {@link TokenRepository}: with `users` configured, the record and its user together
@@ -21,7 +22,8 @@
  */
 import { StoreUnavailableError, TokenRevokedError, ValidationError } from '../errors.js';
 import type { RequestContext, SecurityEvents } from '../events.js';
-import { storeCall } from '../storage/store-call.js';
+import { storeCall, storeFailure } from '../storage/store-call.js';
+import type { SyncTokenReads } from '../storage/token-types.js';
 import type {
   TokenRecord,
   TokenRepository,
@@ -33,9 +35,10 @@ import {
   type AccessTokenClaims,
   type AccessTokenSettings,
   checkTimes,
-  verifyAccessToken,
+  verifyAccessTokenSync,
 } from './access-token.js';
 import { type IssuedClientToken, isClientTokenRecord, tokenRecordSubject } from './client-token.js';
+import { FifoCache } from './fifo-cache.js';
 import { hashOpaqueToken, looksLikeRefreshToken } from './opaque.js';
 import type { TokenRecordCache } from './record-cache.js';
 import { rotateRefreshToken } from './refresh-rotation.js';
@@ -116,8 +119,28 @@ export interface RefreshOptions {
   readonly authorize: (record: TokenRecord) => Promise<TokenSubject>;
 }
 
-/** Default entries of the verified-token cache; the oldest is dropped first. */
-const DEFAULT_VERIFIED_CACHE_SIZE = 10_000;
+/**
+ * Default entries of the verified-token cache (about 0.7 KiB each): room for every token of 65,536
+ * sessions active within one access-token lifetime. The oldest entry is dropped first, and expired
+ * entries are dropped as new ones arrive, so memory follows the tokens in use, up to this bound.
+ */
+const DEFAULT_VERIFIED_CACHE_SIZE = 65_536;
+
+/** A token record as read for verification, with its user when the users were read too. */
+type Found = { readonly record: TokenRecord; readonly user?: UserRecord | null };
+
+/**
+ * The verified token of `claims` and its `found` record: refused unless the record exists, is an
+ * access token of the same subject (`unknown`), and is active (`revoked`).
+ */
+function accepted(claims: AccessTokenClaims, found: Found | null): VerifiedAccessToken {
+  if (found === null || found.record.kind !== 'access' || tokenRecordSubject(found.record) !== claims.sub) {
+    throw new TokenRevokedError({ detail: { check: 'jti', reason: 'unknown' } });
+  }
+  if (!found.record.active) throw new TokenRevokedError({ detail: { check: 'jti', reason: 'revoked' } });
+  const { record, user } = found;
+  return user === undefined ? { claims, record } : { claims, record, user };
+}
 
 /** Issues, verifies, rotates and revokes tokens. See the module documentation for the revocation design. */
 export class TokenService {
@@ -127,10 +150,15 @@ export class TokenService {
    * same keys verify the same way, so only the time checks and the revocation lookup run again.
    * A different spelling of a token is a different key and goes through full verification.
    */
-  readonly #verified = new Map<string, AccessTokenClaims>();
+  readonly #verified: FifoCache<string, AccessTokenClaims>;
+  /** The repository's reads without a promise, when it has them and nothing replaced its own. */
+  readonly #sync: SyncTokenReads | undefined;
 
   constructor(options: TokenServiceOptions) {
     this.#o = options;
+    this.#verified = new FifoCache(options.verifiedCacheSize ?? DEFAULT_VERIFIED_CACHE_SIZE);
+    const sync = options.repository.sync;
+    this.#sync = sync?.mirrors(options.repository) ? sync : undefined;
   }
 
   /** The JWKS document of the public verification keys (empty for HMAC configurations). */
@@ -166,42 +194,87 @@ export class TokenService {
   }
 
   /**
-   * Verifies an access token (see `verifyAccessToken` for every check) and then that its record
+   * Verifies an access token (see `verifyAccessTokenSync` for every check) and then that its record
    * in the token table exists, is an access token of the same subject, and is still active.
    * A store failure fails closed with {@link StoreUnavailableError}; a revoked token throws
    * {@link TokenRevokedError}.
    */
-  async verify(accessToken: unknown): Promise<VerifiedAccessToken> {
+  verify(accessToken: unknown): Promise<VerifiedAccessToken> {
+    try {
+      const verified = this.verifyMaybeSync(accessToken);
+      return verified instanceof Promise ? verified : Promise.resolve(verified);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * {@link TokenService.verify} without a promise when none is needed: the same checks in the same
+   * order, answered at once when the record comes from the record cache or from a repository with
+   * synchronous reads ({@link SyncTokenReads}: the memory and SQLite stores), else as a promise. A
+   * refusal is thrown (or rejects the promise). The guards call this, once per request.
+   */
+  verifyMaybeSync(accessToken: unknown): VerifiedAccessToken | Promise<VerifiedAccessToken> {
     const now = this.#o.clock();
-    let claims = typeof accessToken === 'string' ? this.#verified.get(accessToken) : undefined;
-    if (claims) {
-      checkTimes(claims, this.#o, now);
-    } else {
-      claims = await verifyAccessToken(this.#o, accessToken, now);
-      const capacity = this.#o.verifiedCacheSize ?? DEFAULT_VERIFIED_CACHE_SIZE;
-      if (capacity > 0) {
-        if (this.#verified.size >= capacity)
-          this.#verified.delete(this.#verified.keys().next().value as string);
-        this.#verified.set(accessToken as string, claims);
+    const claims = this.#claims(accessToken, now);
+    const found = this.#read(claims.jti, now);
+    return found instanceof Promise ? found.then((f) => accepted(claims, f)) : accepted(claims, found);
+  }
+
+  /**
+   * The claims of a token: for a string verified before (same bytes, same keys and settings, so
+   * the same verdict on its form, header, signature and claims), the remembered claims after the
+   * time checks, which depend on the clock; otherwise a full verification, remembered if it passes.
+   */
+  #claims(accessToken: unknown, now: Date): AccessTokenClaims {
+    if (typeof accessToken === 'string') {
+      const known = this.#verified.get(accessToken);
+      if (known !== undefined) {
+        checkTimes(known, this.#o, now);
+        return known;
       }
     }
-    const found = await this.#read(claims.jti, now);
-    if (found === null || found.record.kind !== 'access' || tokenRecordSubject(found.record) !== claims.sub) {
-      throw new TokenRevokedError({ detail: { check: 'jti', reason: 'unknown' } });
+    const claims = verifyAccessTokenSync(this.#o, accessToken, now);
+    const verified = this.#verified;
+    if (verified.capacity > 0) {
+      // Entries the time checks would refuse from now on are of no use: drop the oldest such.
+      const horizon = Math.floor(now.getTime() / 1000) - this.#o.clockTolerance;
+      verified.dropStale((known) => known.exp <= horizon, 2);
+      verified.set(accessToken as string, claims);
     }
-    if (!found.record.active) throw new TokenRevokedError({ detail: { check: 'jti', reason: 'revoked' } });
-    const { record, user } = found;
-    return user === undefined ? { claims, record } : { claims, record, user };
+    return claims;
   }
 
   /**
    * The record of `jti` (and its user, with `users`): from the record cache when it holds it,
-   * else from the store, in one read when the repository joins users.
+   * else from the store, in one read when the repository joins users, and without a promise when
+   * the repository reads synchronously.
    */
-  async #read(jti: string, now: Date): Promise<{ record: TokenRecord; user?: UserRecord | null } | null> {
-    const { repository, users, recordCache } = this.#o;
+  #read(jti: string, now: Date): Found | null | Promise<Found | null> {
+    const { users, recordCache } = this.#o;
     const cached = recordCache?.get(jti, now);
     if (cached !== undefined) return cached;
+    const sync = this.#sync;
+    if (sync === undefined) return this.#readAsync(jti, now);
+    const epoch = recordCache?.beginRead() ?? 0;
+    let found: Found | null | undefined;
+    try {
+      if (users === undefined) {
+        const record = sync.findById(jti);
+        return record && { record };
+      }
+      found = sync.findByIdWithUser(jti, users);
+    } catch (error) {
+      throw storeFailure(error);
+    }
+    if (found === undefined) return this.#readAsync(jti, now);
+    if (found !== null) recordCache?.set(jti, found as TokenWithUser, now, epoch);
+    return found;
+  }
+
+  /** {@link TokenService.#read} through the repository's promises. */
+  async #readAsync(jti: string, now: Date): Promise<Found | null> {
+    const { repository, users, recordCache } = this.#o;
     const epoch = recordCache?.beginRead() ?? 0;
     let found: TokenWithUser | { record: TokenRecord } | null | undefined;
     if (users !== undefined && repository.findByIdWithUser !== undefined) {

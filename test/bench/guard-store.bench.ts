@@ -1,9 +1,10 @@
 /**
  * `npm run bench -- guard`: what one authenticated request costs in store reads, per store — the
- * number of repository calls and (on PostgreSQL) SQL queries `gatehouse.auth.authenticate` makes
- * for a token seen before, and its latency, measured on the built package (`dist/`, as users get
- * it) in one run: memory, SQLite (a file), PostgreSQL (one query: the token, its family and its
- * user together) and PostgreSQL with the token-record cache (no query while the record is fresh).
+ * number of repository calls, SQL statements run on SQLite and SQL queries sent to PostgreSQL by
+ * `gatehouse.auth.authenticate` for a token seen before, and its latency, measured on the installed
+ * package (`installed.ts`) in one run: memory, SQLite (a file), PostgreSQL and PostgreSQL with the
+ * token-record cache (no query while the record is fresh). The bar (issue 13): one store read per
+ * authenticated request.
  *
  * PostgreSQL is `GATEHOUSE_BENCH_DATABASE_URL` when set, else a throw-away local server.
  */
@@ -14,8 +15,9 @@ import { join } from 'node:path';
 import type { PostgresStore } from '../../adapters/postgres/index.js';
 import type { Gatehouse, Store } from '../../src/index.js';
 import { type PostgresServer, startPostgresServer } from '../support/services/postgres-server.js';
-import { loadBuilt } from './built.js';
+import type { BenchContext } from './context.js';
 import { latency } from './harness.js';
+import { loadInstalled } from './installed.js';
 
 const PASSWORD = 'violet-otter-42-lantern';
 
@@ -54,6 +56,23 @@ function countCalls(store: Store): { total(): number } {
   return { total: () => calls };
 }
 
+/**
+ * Counts the SQL statements run on a better-sqlite3 database: patches the statement prototype's
+ * run/get/all/iterate (shared by every statement of the driver, so this counts them all while on).
+ */
+function countStatements(db: { prepare(sql: string): object }): { total(): number } {
+  let statements = 0;
+  const proto = Object.getPrototypeOf(db.prepare('SELECT 1')) as Record<string, unknown>;
+  for (const method of ['run', 'get', 'all', 'iterate']) {
+    const original = proto[method] as (...args: unknown[]) => unknown;
+    proto[method] = function (this: unknown, ...args: unknown[]) {
+      statements++;
+      return original.apply(this, args);
+    };
+  }
+  return { total: () => statements };
+}
+
 /** Counts the SQL queries sent through the store's pool. */
 function countQueries(store: PostgresStore): { total(): number } {
   let queries = 0;
@@ -80,10 +99,10 @@ interface Subject {
   readonly queries?: { total(): number };
 }
 
-export async function benchGuardStore(): Promise<void> {
-  const { createGatehouse, createMemoryStore } = await loadBuilt('index');
-  const { createPostgresInvalidationChannel, createPostgresStore } = await loadBuilt('postgres');
-  const { createSqliteStore } = await loadBuilt('sqlite');
+export async function benchGuardStore(ctx: BenchContext): Promise<void> {
+  const { createGatehouse, createMemoryStore } = await loadInstalled('index');
+  const { createPostgresInvalidationChannel, createPostgresStore } = await loadInstalled('postgres');
+  const { createSqliteStore } = await loadInstalled('sqlite');
   const secret = randomBytes(32).toString('base64url');
   const argon2 = { memoryCost: 1024, timeCost: 1 };
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-guard-bench-'));
@@ -121,7 +140,7 @@ export async function benchGuardStore(): Promise<void> {
     await add('memory', createMemoryStore());
     const sqlite = createSqliteStore({ filename: join(dir, 'bench.sqlite') });
     closers.push(async () => sqlite.close());
-    await add('SQLite (file)', sqlite);
+    await add('SQLite (file)', sqlite, { queries: countStatements(sqlite.db) });
     for (const [name, cached] of [
       ['PostgreSQL', false],
       ['PostgreSQL + record cache', true],
@@ -137,23 +156,59 @@ export async function benchGuardStore(): Promise<void> {
     // Let the cache's channel connect, then measure one request after a first one.
     await new Promise((resolve) => setTimeout(resolve, 500));
     console.log('\nStore reads per authenticated request (a token seen before)');
+    const counts = new Map<string, { calls: number; sql: number | undefined }>();
     for (const subject of subjects) {
       await subject.gatehouse.auth.authenticate(subject.token);
       const [calls, queries] = [subject.calls.total(), subject.queries?.total() ?? 0];
       await subject.gatehouse.auth.authenticate(subject.token);
-      const sql = subject.queries ? String(subject.queries.total() - queries) : '-';
+      const sql = subject.queries ? subject.queries.total() - queries : undefined;
+      counts.set(subject.name, { calls: subject.calls.total() - calls, sql });
       console.log(
-        `  ${subject.name.padEnd(30)} repository calls ${subject.calls.total() - calls}   SQL queries ${sql}`,
+        `  ${subject.name.padEnd(30)} repository calls ${subject.calls.total() - calls}   SQL ${
+          sql === undefined ? '-' : sql
+        }`,
       );
     }
-    await latency(
+    const timings = await latency(
       'gatehouse.auth.authenticate, one at a time (µs)',
       subjects.map((subject) => ({
         name: subject.name,
         run: () => subject.gatehouse.auth.authenticate(subject.token),
       })),
-      { samples: 4_000 },
+      { samples: ctx.quick ? 1_000 : 4_000 },
     );
+    ctx.rec.extras.storeReadsPerRequest = Object.fromEntries(counts);
+    for (const subject of subjects) {
+      const { calls, sql } = counts.get(subject.name)!;
+      const cached = subject.name.includes('cache');
+      const reads = sql ?? calls;
+      const timing = timings.get(subject.name);
+      ctx.rec.add({
+        id: `store-reads-${subject.name
+          .toLowerCase()
+          .replace(/[^a-z]+/g, '-')
+          .replace(/-$/, '')}`,
+        group: 'guard',
+        hotPath: `Store reads per authenticated request (token seen before), ${subject.name}`,
+        gatehouse: {
+          text:
+            `${calls} repository call${calls === 1 ? '' : 's'}` +
+            `${
+              sql === undefined
+                ? ''
+                : `, ${sql} SQL ${subject.name.startsWith('SQLite') ? 'statement' : 'quer'}${
+                    subject.name.startsWith('SQLite') ? (sql === 1 ? '' : 's') : sql === 1 ? 'y' : 'ies'
+                  }`
+            }${timing ? `; p50 ${timing.p50.toFixed(1)} µs` : ''}`,
+          value: reads,
+          unit: sql === undefined ? 'repository calls' : 'SQL',
+        },
+        peers: [],
+        bar: cached ? '— (opt-in cache: 0 while fresh)' : '≤ 1 store read',
+        verdict: cached ? 'info' : reads <= 1 ? 'met' : 'missed',
+        detail: `${reads}`,
+      });
+    }
   } finally {
     for (const close of closers.reverse()) await close().catch(() => undefined);
     await server?.destroy();

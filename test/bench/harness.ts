@@ -22,20 +22,24 @@ async function round(fn: BenchCase['run'], ms: number, batch = 100): Promise<num
   return (ops * 1000) / (now - start);
 }
 
-const median = (values: number[]): number => {
+export const median = (values: readonly number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 };
 
 /**
- * Measures every case for `rounds` alternating rounds of `roundMs`, after one warm-up round each.
- * The clock is read every `batch` calls (default 100); lower it for cases that take milliseconds.
+ * Measures every case for `rounds` alternating rounds of `roundMs`, after one warm-up round each,
+ * and returns each case's ops/s per round (round `r` of every case ran in the same pass, so
+ * per-round ratios between cases cancel the machine's drift). The clock is read every `batch`
+ * calls (default 100); lower it for cases that take milliseconds.
  */
-export async function compare(
-  title: string,
+export async function measureRounds(
   cases: readonly BenchCase[],
   options: { rounds?: number; roundMs?: number; batch?: number } = {},
-): Promise<Map<string, number>> {
+): Promise<Map<string, number[]>> {
   const rounds = options.rounds ?? 5;
   const roundMs = options.roundMs ?? 400;
   const batch = Math.max(1, options.batch ?? 100);
@@ -44,22 +48,54 @@ export async function compare(
   for (let r = 0; r < rounds; r++) {
     for (const c of cases) samples.get(c.name)?.push(await round(c.run, roundMs, batch));
   }
-  const results = new Map([...samples].map(([name, values]) => [name, median(values)]));
-  const baseline = results.get(cases[0]?.name ?? '') ?? 1;
+  return samples;
+}
+
+/**
+ * {@link measureRounds}, then prints each case's median ops/s, its min–max over the rounds, and
+ * the median of its per-round ratios to the first case. Returns the per-round samples.
+ */
+export async function compareRounds(
+  title: string,
+  cases: readonly BenchCase[],
+  options: { rounds?: number; roundMs?: number; batch?: number } = {},
+): Promise<Map<string, number[]>> {
+  const samples = await measureRounds(cases, options);
+  const base = samples.get(cases[0]?.name ?? '') ?? [];
   console.log(`\n${title}`);
-  for (const [name, opsPerSecond] of results) {
-    const r = opsPerSecond / baseline;
+  for (const [name, values] of samples) {
+    const perRound = values.map((v, i) => v / (base[i] ?? v));
+    const r = median(perRound);
     const ratio = r >= 0.01 ? r.toFixed(2) : r.toPrecision(2);
-    console.log(`  ${name.padEnd(52)} ${Math.round(opsPerSecond).toString().padStart(9)} ops/s   ${ratio}x`);
+    const fmt = (v: number) => Math.round(v).toString();
+    console.log(
+      `  ${name.padEnd(56)} ${fmt(median(values)).padStart(9)} ops/s (${fmt(Math.min(...values))}–${fmt(
+        Math.max(...values),
+      )})   ${ratio}x`,
+    );
   }
-  return results;
+  return samples;
+}
+
+/** {@link compareRounds}, returning each case's median ops/s. */
+export async function compare(
+  title: string,
+  cases: readonly BenchCase[],
+  options: { rounds?: number; roundMs?: number; batch?: number } = {},
+): Promise<Map<string, number>> {
+  const samples = await compareRounds(title, cases, options);
+  return new Map([...samples].map(([name, values]) => [name, median(values)]));
 }
 
 /** Per-call latency of one case, in microseconds, and calls per second over the timed calls. */
 export interface LatencyResult {
+  /** Over all timed calls. */
   readonly p50: number;
   readonly p99: number;
   readonly perSecond: number;
+  /** p50 and p99 of each block (the blocks of all cases alternate), for medians and ranges over blocks. */
+  readonly blockP50: readonly number[];
+  readonly blockP99: readonly number[];
 }
 
 const percentile = (sorted: Float64Array, p: number): number =>
@@ -95,18 +131,27 @@ export async function latency(
   for (const [name, values] of timings) {
     let total = 0;
     for (const v of values) total += v;
+    const blockP50: number[] = [];
+    const blockP99: number[] = [];
+    for (let b = 0; b < blocks; b++) {
+      const block = values.slice(b * perBlock, (b + 1) * perBlock).sort();
+      blockP50.push(percentile(block, 50) * 1000);
+      blockP99.push(percentile(block, 99) * 1000);
+    }
     values.sort();
-    const result = {
+    const result: LatencyResult = {
       p50: percentile(values, 50) * 1000,
       p99: percentile(values, 99) * 1000,
       perSecond: (values.length * 1000) / total,
+      blockP50,
+      blockP99,
     };
     results.set(name, result);
     const us = (v: number) => `${v < 10 ? v.toFixed(2) : v.toFixed(1)} µs`.padStart(10);
     console.log(
       `  ${name.padEnd(52)} p50 ${us(result.p50)}   p99 ${us(result.p99)}   ${Math.round(result.perSecond)
         .toString()
-        .padStart(9)} calls/s`,
+        .padStart(9)} calls/s   p99 per block ${blockP99.map((v) => v.toFixed(v < 10 ? 2 : 0)).join(' ')} µs`,
     );
   }
   return results;

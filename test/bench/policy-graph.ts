@@ -1,33 +1,21 @@
 /**
- * Shared pieces of the policy benchmarks (`policy.bench.ts`, `policy-sqlite.bench.ts`): round
- * settings, a deterministic PRNG, request cyclers, and the generated ReBAC graph (model, shape,
- * tuples, in-memory build, `document#viewer` requests and their verification).
+ * Shared pieces of the policy benchmarks (`policy.bench.ts`, `policy-sqlite.bench.ts`,
+ * `policy-postgres.bench.ts`, `tuple-memory.ts`): round settings, request cyclers, and the generated
+ * ReBAC graph of `test/support/rebac-graph.ts` (model, shape, tuples, requests) built and verified on
+ * the installed package (`installed.ts`).
  *
  * `BENCH_QUICK=1` shrinks the large graph to 100k tuples and shortens the rounds.
  */
-import {
-  type CheckRequest,
-  compileModel,
-  defineModel,
-  MemoryRelationshipStore,
-  PolicyEvaluator,
-  type RelationshipTuple,
-} from '../../src/policy/index.js';
+import type { CheckRequest, PolicyEvaluator, RelationshipTuple } from '../../src/index.js';
+import { defineRebacModel, graphTuples, type Shape, shape, tupleCount } from '../support/rebac-graph.js';
+import { loadInstalled } from './installed.js';
+
+export { graphTuples, prng, rebacRequests, type Shape, shape, tupleCount } from '../support/rebac-graph.js';
+
+const gatehouse = await loadInstalled('index');
 
 export const QUICK = process.env.BENCH_QUICK === '1';
-export const ROUNDS = QUICK ? { rounds: 3, roundMs: 200 } : { rounds: 5, roundMs: 300 };
-
-/** Deterministic PRNG (mulberry32), so every run measures the same requests. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const ROUNDS = QUICK ? { rounds: 6, roundMs: 100 } : { rounds: 12, roundMs: 150 };
 
 /** Cycles through a pre-built array of requests (length a power of two). */
 export function cycler<T>(items: readonly T[]): () => T {
@@ -37,90 +25,18 @@ export function cycler<T>(items: readonly T[]): () => T {
   return () => items[i++ & mask] as T;
 }
 
+export const label = (tuples: number) =>
+  tuples >= 1_000_000
+    ? `${(tuples / 1_000_000).toFixed(0)}M`
+    : `${Math.round(tuples / 1000).toLocaleString('en-US')}k`;
+
 export const mib = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MiB`;
 
 // ---------------------------------------------------------------------------------------------
 // ReBAC graph
 // ---------------------------------------------------------------------------------------------
 
-export const rebacModel = compileModel(
-  defineModel((m) => ({
-    user: m.type(),
-    team: m.type({ member: m.relation(['user', 'team#member']) }),
-    folder: m.type({
-      owner: m.relation(['user']),
-      parent: m.relation(['folder']),
-      viewer: m.relation(['user', 'team#member']).or(m.computed('owner')).or(m.from('parent', 'viewer')),
-    }),
-    document: m.type({
-      owner: m.relation(['user']),
-      parent: m.relation(['folder']),
-      viewer: m.relation(['user', 'team#member']).or(m.computed('owner')).or(m.from('parent', 'viewer')),
-    }),
-  })),
-);
-
-/**
- * The graph's shape, for `tuples` ≈ 1M × scale: every user in 2 teams; every root folder viewable
- * by one team; 5 mid folders per root, 4 leaf folders per mid folder, 3.2 documents per leaf folder.
- * Children are assigned by index modulo the parent count, so the ratios (and a user's 256 visible
- * documents) are the same at every scale.
- */
-export interface Shape {
-  readonly users: number;
-  readonly teams: number;
-  readonly roots: number;
-  readonly mids: number;
-  readonly leaves: number;
-  readonly documents: number;
-}
-
-export function shape(scale: number): Shape {
-  const teams = Math.round(5_000 * scale);
-  return {
-    users: teams * 10,
-    teams,
-    roots: teams * 2,
-    mids: teams * 10,
-    leaves: teams * 40,
-    documents: teams * 128,
-  };
-}
-
-export const tupleCount = (s: Shape) => s.users * 2 + s.roots + s.mids + s.leaves + s.documents;
-
-export function* graphTuples(s: Shape): Generator<RelationshipTuple> {
-  const folder = (id: string) => ({ type: 'folder', id });
-  for (let u = 0; u < s.users; u++) {
-    const user = { type: 'user', id: `u${u}` };
-    yield { object: { type: 'team', id: `t${u % s.teams}` }, relation: 'member', subject: user };
-    yield {
-      object: { type: 'team', id: `t${(u + s.teams / 2) % s.teams}` },
-      relation: 'member',
-      subject: user,
-    };
-  }
-  for (let r = 0; r < s.roots; r++) {
-    yield {
-      object: folder(`r${r}`),
-      relation: 'viewer',
-      subject: { type: 'team', id: `t${r % s.teams}`, relation: 'member' },
-    };
-  }
-  for (let i = 0; i < s.mids; i++) {
-    yield { object: folder(`m${i}`), relation: 'parent', subject: folder(`r${i % s.roots}`) };
-  }
-  for (let i = 0; i < s.leaves; i++) {
-    yield { object: folder(`l${i}`), relation: 'parent', subject: folder(`m${i % s.mids}`) };
-  }
-  for (let i = 0; i < s.documents; i++) {
-    yield {
-      object: { type: 'document', id: `d${i}` },
-      relation: 'parent',
-      subject: folder(`l${i % s.leaves}`),
-    };
-  }
-}
+export const rebacModel = gatehouse.validateModel(defineRebacModel(gatehouse.defineModel));
 
 export interface Graph {
   readonly shape: Shape;
@@ -130,8 +46,7 @@ export interface Graph {
 
 export async function buildGraph(scale: number): Promise<Graph> {
   const s = shape(scale);
-  const store = new MemoryRelationshipStore({ model: rebacModel });
-  const heapBefore = process.memoryUsage().heapUsed;
+  const store = new gatehouse.MemoryRelationshipStore({ model: rebacModel });
   const start = performance.now();
   let batch: RelationshipTuple[] = [];
   for (const t of graphTuples(s)) {
@@ -145,34 +60,16 @@ export async function buildGraph(scale: number): Promise<Graph> {
   const ms = performance.now() - start;
   const tuples = store.size;
   if (tuples !== tupleCount(s)) throw new Error(`expected ${tupleCount(s)} tuples, stored ${tuples}`);
-  const heap = process.memoryUsage().heapUsed - heapBefore;
   console.log(
     `  graph of ${tuples.toLocaleString('en-US')} tuples (${s.users} users, ${s.teams} teams, ` +
       `${s.roots + s.mids + s.leaves} folders, ${s.documents} documents): generated and written in ` +
-      `${(ms / 1000).toFixed(1)} s, heap +${mib(heap)}`,
+      `${(ms / 1000).toFixed(1)} s (memory per tuple: see tuple-memory.ts)`,
   );
-  return { shape: s, evaluator: new PolicyEvaluator({ model: rebacModel, store, explain: false }), tuples };
-}
-
-/** 4096 `document#viewer` checks: allowed ones (4 levels deep) or denied ones (the whole walk, no grant). */
-export function rebacRequests(s: Shape, allowed: boolean, seed: number): CheckRequest[] {
-  const random = prng(seed);
-  const out: CheckRequest[] = [];
-  const perTeam = s.users / s.teams;
-  for (let n = 0; n < 4096; n++) {
-    const doc = Math.floor(random() * s.documents);
-    // doc -> leaf doc % leaves -> mid % mids -> root % roots -> team root % teams: team = doc % teams.
-    const team = doc % s.teams;
-    // Users u with u % teams === team are members; team + 1 (not team + teams/2) is never a member.
-    const base = allowed ? team : (team + 1) % s.teams;
-    const user = base + s.teams * Math.floor(random() * perTeam);
-    out.push({
-      subject: { type: 'user', id: `u${user}` },
-      action: 'viewer',
-      resource: { type: 'document', id: `d${doc}` },
-    });
-  }
-  return out;
+  return {
+    shape: s,
+    evaluator: new gatehouse.PolicyEvaluator({ model: rebacModel, store, explain: false }),
+    tuples,
+  };
 }
 
 export async function verify(

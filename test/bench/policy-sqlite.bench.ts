@@ -1,120 +1,94 @@
 /**
- * Policy benchmark section 4 (run by `benchPolicy` in `policy.bench.ts`, after sections 1-3): the
- * ReBAC checks of section 2 over `SqliteRelationshipStore` (a WAL file, 10k and 1M tuples), with
- * its synchronous reads (`sync`), and through its asynchronous reads only (fetched in rounds).
- *
- * `BENCH_QUICK=1` shrinks the large graph to 100k tuples and shortens the rounds.
+ * The ReBAC graph of `policy-graph.ts` in SQLite (`SqliteRelationshipStore` on a WAL file, 1M
+ * tuples; 100k with `BENCH_QUICK=1`), on the installed package: `document#viewer` check latency,
+ * granted 4 deep and denied after the whole walk, and the first page of 100 of `listResources`.
+ * Returns the file's bytes per tuple (after a checkpoint), shown beside the memory store's.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSqliteStore, type SqliteStore } from '../../adapters/sqlite/index.js';
-import { PolicyEvaluator, type RelationshipStore, type RelationshipTuple } from '../../src/policy/index.js';
-import { type BenchCase, compare, latency } from './harness.js';
+import type { RelationshipTuple } from '../../src/index.js';
+import type { BenchContext } from './context.js';
+import { type BenchCase, type LatencyResult, latency } from './harness.js';
+import { loadInstalled } from './installed.js';
 import {
   cycler,
-  type Graph,
   graphTuples,
+  label,
   QUICK,
-  ROUNDS,
   rebacModel,
   rebacRequests,
   shape,
   tupleCount,
   verify,
 } from './policy-graph.js';
+import { listRequests, rebacRows, verifyPage } from './policy-rows.js';
 
-// ---------------------------------------------------------------------------------------------
-// 4. ReBAC on SQLite
-// ---------------------------------------------------------------------------------------------
-
-/** The same store without `sync`: the evaluator reads through the async methods, in rounds. */
-function asyncOnly(store: RelationshipStore): RelationshipStore {
-  return {
-    write: (t) => store.write(t),
-    delete: (t) => store.delete(t),
-    read: (f) => store.read(f),
-    readTuple: (o, r, s) => store.readTuple(o, r, s),
-    readUsersets: (o, r) => store.readUsersets(o, r),
-    readRelation: (o, r) => store.readRelation(o, r),
-  };
-}
-
-async function buildSqliteGraph(scale: number, dir: string): Promise<Graph & { sqlite: SqliteStore }> {
-  const s = shape(scale);
-  const sqlite = createSqliteStore({
-    filename: join(dir, `graph-${scale}.db`),
-    relationships: { model: rebacModel },
-  });
-  const start = performance.now();
-  let batch: RelationshipTuple[] = [];
-  for (const t of graphTuples(s)) {
-    batch.push(t);
-    if (batch.length === 20_000) {
-      await sqlite.relationships.write(batch);
-      batch = [];
-    }
-  }
-  await sqlite.relationships.write(batch);
-  const tuples = (sqlite.db.prepare('SELECT count(*) AS n FROM relationships').get() as { n: number }).n;
-  if (tuples !== tupleCount(s)) throw new Error(`expected ${tupleCount(s)} tuples, stored ${tuples}`);
-  console.log(
-    `  SQLite graph of ${tuples.toLocaleString('en-US')} tuples written in ` +
-      `${((performance.now() - start) / 1000).toFixed(1)} s`,
-  );
-  return {
-    shape: s,
-    evaluator: new PolicyEvaluator({ model: rebacModel, store: sqlite.relationships, explain: false }),
-    tuples,
-    sqlite,
-  };
-}
-
-/** Section 4 alone (also run by `benchPolicy`). */
-export async function benchRebacSqlite(): Promise<void> {
+export async function benchRebacSqlite(ctx: BenchContext): Promise<number> {
+  const { PolicyEvaluator } = await loadInstalled('index');
+  const { createSqliteStore } = await loadInstalled('sqlite');
   console.log('\nReBAC graph on SQLite (WAL file, SqliteRelationshipStore)');
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
-  const graphs: (Graph & { sqlite: SqliteStore })[] = [];
+  const filename = join(dir, 'graph.db');
+  const sqlite = createSqliteStore({ filename, relationships: { model: rebacModel } });
   try {
-    graphs.push(await buildSqliteGraph(0.01, dir), await buildSqliteGraph(QUICK ? 0.1 : 1, dir));
-    const label = (g: Graph) => `${Math.round(g.tuples / 1000).toLocaleString('en-US')}k`;
+    const s = shape(QUICK ? 0.1 : 1);
+    const start = performance.now();
+    let batch: RelationshipTuple[] = [];
+    for (const t of graphTuples(s)) {
+      batch.push(t);
+      if (batch.length === 20_000) {
+        await sqlite.relationships.write(batch);
+        batch = [];
+      }
+    }
+    await sqlite.relationships.write(batch);
+    const tuples = (sqlite.db.prepare('SELECT count(*) AS n FROM relationships').get() as { n: number }).n;
+    if (tuples !== tupleCount(s)) throw new Error(`expected ${tupleCount(s)} tuples, stored ${tuples}`);
+    sqlite.db.pragma('wal_checkpoint(TRUNCATE)');
+    const bytes = statSync(filename).size;
+    console.log(
+      `  SQLite graph of ${tuples.toLocaleString('en-US')} tuples written in ` +
+        `${((performance.now() - start) / 1000).toFixed(1)} s; file ${Math.round(bytes / 2 ** 20)} MiB ` +
+        `(${Math.round(bytes / tuples)} B per tuple, the whole database)`,
+    );
+    const evaluator = new PolicyEvaluator({ model: rebacModel, store: sqlite.relationships, explain: false });
+    const g = { shape: s, tuples, evaluator };
     const cases: BenchCase[] = [];
     for (const [allowed, seed] of [
       [true, 11],
       [false, 12],
     ] as const) {
-      for (const g of graphs) {
-        const requests = rebacRequests(g.shape, allowed, seed);
-        await verify(g, requests, allowed);
-        const rounds = new PolicyEvaluator({
-          model: rebacModel,
-          store: asyncOnly(g.sqlite.relationships),
-          explain: false,
-        });
-        const what = `${allowed ? 'allowed' : 'denied '} @ ${label(g)}`;
-        const next = cycler(requests);
-        const nextRounds = cycler(requests);
-        cases.push(
-          { name: `SQLite check ${what} (sync reads)`, run: () => g.evaluator.check(next()) },
-          { name: `SQLite check ${what} (async, rounds)`, run: () => rounds.check(nextRounds()) },
-        );
-      }
-    }
-    const small = graphs[0]!;
-    const nextSync = cycler(rebacRequests(small.shape, true, 11));
-    if (small.evaluator.canCheckSync) {
+      const requests = rebacRequests(s, allowed, seed);
+      await verify(g, requests, allowed);
+      const next = cycler(requests);
       cases.push({
-        name: `SQLite checkSync allowed @ ${label(small)}`,
-        run: () => small.evaluator.checkSync(nextSync()),
+        name: `SQLite check ${allowed ? 'allowed' : 'denied '} 4 deep @ ${label(tuples)}`,
+        run: () => evaluator.check(next()),
       });
     }
-    await compare('ReBAC document#viewer check on SQLite (ops/s, ratio vs sync allowed @ 10k)', cases, {
-      ...ROUNDS,
-      batch: 10,
+    const checks = await latency('ReBAC check on SQLite, latency per call', cases, {
+      samples: QUICK ? 2_000 : 8_000,
+      blocks: 8,
     });
-    await latency('ReBAC check on SQLite, latency per call', cases, { samples: QUICK ? 1_000 : 4_000 });
+    const requests = listRequests(s);
+    await verifyPage(evaluator, requests);
+    const nextList = cycler(requests);
+    const lists = await latency(
+      'listResources(user, viewer, document), first page of 100, SQLite',
+      [
+        {
+          name: `SQLite listResources page 100 @ ${label(tuples)}`,
+          run: () => evaluator.listResources(nextList()),
+        },
+      ],
+      { samples: QUICK ? 100 : 400, blocks: QUICK ? 2 : 4 },
+    );
+    const [allowed, denied] = [...checks.values()] as unknown as [LatencyResult, LatencyResult];
+    rebacRows(ctx, 'SQLite', 'policy', tuples, allowed, denied, 100, [...lists.values()][0]!, 10_000);
+    return bytes / tuples;
   } finally {
-    for (const g of graphs) g.sqlite.close();
+    sqlite.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

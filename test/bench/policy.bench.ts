@@ -1,47 +1,33 @@
 /**
- * Policy engine benchmarks (issue 5, "Performance"): `check` must take microseconds and must not
- * grow with the number of tuples or rules.
+ * `npm run bench -- policy`: the policy engine on the installed package.
  *
  * 1. RBAC, 100 roles with inheritance and 10k user->role assignments: gatehouse `roleAllows` (role
  *    looked up in a `Map`) and `PolicyEvaluator.check` (roles as a relation type, assignments as
- *    10k tuples) against casbin `enforce` and CASL `ability.can`, on the same requests, after
- *    checking that all of them decide alike.
+ *    10k tuples) against CASL `ability.can` (one prebuilt ability per user) and casbin `enforce`,
+ *    on the same requests, after checking that all of them decide alike. Ratios per round.
  * 2. ReBAC, `document#viewer` granted 4 levels deep (document -> folder -> folder -> root folder
- *    -> team#member -> user) on a generated graph of 1M tuples, and the same shape at 10k tuples.
- * 3. `listResources` of documents on both graphs, for a user who can see 256 documents.
- * 4. The ReBAC checks of 2 over `SqliteRelationshipStore` (a WAL file, 10k and 1M tuples): with its
- *    synchronous reads (`sync`), and through its asynchronous reads only (fetched in rounds). This
- *    section lives in `policy-sqlite.bench.ts`; the generated graph and helpers in `policy-graph.ts`.
+ *    -> team#member -> user) on a generated graph of 1M tuples: check latency p50/p99 and the first
+ *    page of 100 of `listResources`, on the memory store and on SQLite (`policy-sqlite.bench.ts`).
+ * 3. Memory per stored tuple of the memory store at 1M tuples (`tuple-memory.ts`, a child process
+ *    with `--expose-gc`), beside the SQLite file's bytes per tuple for the same graph.
  *
- * The evaluators are built with `explain: false`, the quick answer the guards ask for; the cost of
- * the full explanation tree (the default of a direct `check`) is measured by the `explain` case.
- *
+ * The evaluators are built with `explain: false`, the quick answer the guards ask for.
  * `BENCH_QUICK=1` shrinks the large graph to 100k tuples and shortens the rounds.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createMongoAbility, type MongoAbility } from '@casl/ability';
 import { newEnforcer, newModelFromString, StringAdapter } from 'casbin';
-import {
-  type CheckRequest,
-  compileModel,
-  defineRoles,
-  type ListResourcesRequest,
-  MemoryRelationshipStore,
-  PolicyEvaluator,
-  type RoleDefinition,
-  rolesTypeDefinition,
-} from '../../src/policy/index.js';
-import { type BenchCase, compare, latency } from './harness.js';
-import {
-  buildGraph,
-  cycler,
-  type Graph,
-  prng,
-  QUICK,
-  ROUNDS,
-  rebacRequests,
-  verify,
-} from './policy-graph.js';
+import type { CheckRequest, RoleDefinition } from '../../src/index.js';
+import type { BenchContext } from './context.js';
+import { type BenchCase, compareRounds, type LatencyResult, latency } from './harness.js';
+import { loadInstalled } from './installed.js';
+import { buildGraph, cycler, label, prng, QUICK, ROUNDS, rebacRequests, verify } from './policy-graph.js';
+import { listRequests, rebacRows, verifyPage } from './policy-rows.js';
 import { benchRebacSqlite } from './policy-sqlite.bench.js';
+import { formatRate, ratioFigure, ratios, spread } from './results.js';
+
+const gatehouse = await loadInstalled('index');
 
 // ---------------------------------------------------------------------------------------------
 // 1. RBAC
@@ -60,7 +46,7 @@ interface RbacRequest {
   readonly expected: boolean;
 }
 
-async function benchRbac(): Promise<void> {
+async function benchRbac(ctx: BenchContext): Promise<void> {
   // Roles form a binary tree: role_i inherits role_((i-1)/2), so the deepest roles have 7 levels.
   // Each role grants 3 permissions of its own; effective sets hold 3 to 21 of the 160 permissions.
   const roleName = (i: number) => `role_${i}`;
@@ -112,10 +98,10 @@ async function benchRbac(): Promise<void> {
   const allowedShare = requests.filter((r) => r.expected).length / requests.length;
 
   // gatehouse: compiled roles, and the same roles as a relation type with 10k assignment tuples.
-  const roles = defineRoles(definitions);
-  const model = compileModel({ types: { user: {}, app: rolesTypeDefinition(roles) } });
-  const store = new MemoryRelationshipStore({ model });
-  const rbacEvaluator = new PolicyEvaluator({ model, store, explain: false });
+  const roles = gatehouse.defineRoles(definitions);
+  const model = gatehouse.validateModel({ types: { user: {}, app: gatehouse.rolesTypeDefinition(roles) } });
+  const store = new gatehouse.MemoryRelationshipStore({ model });
+  const rbacEvaluator = new gatehouse.PolicyEvaluator({ model, store, explain: false });
   const app = { type: 'app', id: 'global' };
   await store.write(
     [...userRole].map(([user, role]) => ({
@@ -202,134 +188,176 @@ m = g(r.sub, p.sub) && r.obj == p.obj && r.act == p.act
 
   const next = cycler(requests);
   const nextCheck = cycler(checkRequests);
+  const names = {
+    roleAllows: 'gatehouse roleAllows (Map user->role)',
+    check: 'gatehouse PolicyEvaluator.check (10k tuples)',
+    casl: '@casl/ability can (ability per user)',
+    casbin: 'casbin enforce',
+    casbinSync: 'casbin enforceSync',
+  };
   const cases: BenchCase[] = [
     {
-      name: 'gatehouse roleAllows (Map user->role)',
+      name: names.roleAllows,
       run: () => {
         const r = next();
         return roles.roleAllows(userRole.get(r.user)!, r.permission);
       },
     },
-    { name: 'gatehouse PolicyEvaluator.check (10k tuples)', run: () => rbacEvaluator.check(nextCheck()) },
+    { name: names.check, run: () => rbacEvaluator.check(nextCheck()) },
     {
-      name: 'gatehouse PolicyEvaluator.checkSync (10k tuples)',
-      run: () => rbacEvaluator.checkSync(nextCheck()),
+      name: names.casl,
+      run: () => {
+        const r = next();
+        return abilities.get(r.user)!.can(r.action, r.resource);
+      },
     },
     {
-      name: 'casbin enforce',
+      name: names.casbin,
       run: () => {
         const r = next();
         return enforcer.enforce(r.user, r.resource, r.action);
       },
     },
     {
-      name: 'casbin enforceSync',
+      name: names.casbinSync,
       run: () => {
         const r = next();
         return enforcer.enforceSync(r.user, r.resource, r.action);
       },
     },
-    {
-      name: '@casl/ability can (ability per user)',
-      run: () => {
-        const r = next();
-        return abilities.get(r.user)!.can(r.action, r.resource);
-      },
-    },
   ];
-  await compare('RBAC check throughput (ops/s, ratio vs gatehouse roleAllows)', cases, {
+  const samples = await compareRounds('RBAC check throughput (ops/s, ratio vs gatehouse roleAllows)', cases, {
     ...ROUNDS,
     batch: 10,
   });
-  await latency('RBAC check latency per call', cases, { samples: QUICK ? 1_000 : 3_000 });
+  const get = (name: string) => samples.get(name) as number[];
+  for (const [id, name, what] of [
+    ['rbac-role-allows', names.roleAllows, '`roles.roleAllows` (what requireRole/requirePermission use)'],
+    ['rbac-check', names.check, '`PolicyEvaluator.check`, roles as 10k tuples'],
+  ] as const) {
+    const gh = get(name);
+    const vsCasl = ratioFigure(ratios(gh, get(names.casl)));
+    ctx.rec.add({
+      id,
+      group: 'policy',
+      hotPath: `RBAC check: ${what}; 100 roles, inheritance 7 deep`,
+      gatehouse: { text: formatRate(spread(gh).median), value: spread(gh).median, unit: 'checks/s' },
+      peers: [
+        {
+          name: 'CASL can',
+          text: `${formatRate(spread(get(names.casl)).median)} (gatehouse ${vsCasl.text})`,
+          value: spread(get(names.casl)).median,
+          unit: 'checks/s',
+          note: 'a prebuilt ability per user',
+        },
+        {
+          name: 'casbin enforce',
+          text: `${formatRate(spread(get(names.casbin)).median)} (gatehouse ${ratioFigure(ratios(gh, get(names.casbin))).text})`,
+          value: spread(get(names.casbin)).median,
+          unit: 'checks/s',
+        },
+      ],
+      bar: '≥ 1.0× CASL can (keep)',
+      verdict: vsCasl.value >= 1 ? 'met' : 'missed',
+      detail: `${vsCasl.value.toFixed(2)}× CASL`,
+    });
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
-// 2 + 3. ReBAC graph
+// 2. ReBAC graph, memory store
 // ---------------------------------------------------------------------------------------------
 
-async function benchRebac(): Promise<void> {
-  const bigScale = QUICK ? 0.1 : 1;
-  console.log('\nReBAC graph: users -> teams -> root folders -> folders -> folders -> documents');
-  const small = await buildGraph(0.01);
-  const big = await buildGraph(bigScale);
-  const label = (g: Graph) =>
-    g.tuples >= 1_000_000
-      ? `${(g.tuples / 1_000_000).toFixed(0)}M`
-      : `${Math.round(g.tuples / 1000).toLocaleString('en-US')}k`;
-
+async function benchRebacMemory(ctx: BenchContext): Promise<void> {
+  console.log(
+    '\nReBAC graph on the memory store: users -> teams -> root folders -> folders -> folders -> documents',
+  );
+  const g = await buildGraph(QUICK ? 0.1 : 1);
   const cases: BenchCase[] = [];
   for (const [allowed, seed] of [
     [true, 11],
     [false, 12],
   ] as const) {
-    for (const g of [small, big]) {
-      const requests = rebacRequests(g.shape, allowed, seed);
-      await verify(g, requests, allowed);
-      const next = cycler(requests);
-      cases.push({
-        name: `check ${allowed ? 'allowed' : 'denied '} 4 deep @ ${label(g)} tuples`,
-        run: () => g.evaluator.check(next()),
-      });
-    }
-  }
-  // The same allowed checks without a promise, and with the full explanation tree.
-  const syncRequests = rebacRequests(small.shape, true, 11);
-  const nextSync = cycler(syncRequests);
-  const nextExplain = cycler(syncRequests);
-  cases.push(
-    {
-      name: `checkSync allowed 4 deep @ ${label(small)} tuples`,
-      run: () => small.evaluator.checkSync(nextSync()),
-    },
-    {
-      name: `explain allowed 4 deep @ ${label(small)} tuples`,
-      run: () => small.evaluator.explain(nextExplain()),
-    },
-  );
-  await compare(`ReBAC document#viewer check throughput (ops/s, ratio vs allowed @ ${label(small)})`, cases, {
-    ...ROUNDS,
-    batch: 10,
-  });
-  await latency('ReBAC check latency per call', cases, { samples: QUICK ? 1_000 : 4_000 });
-
-  // listResources: documents a user can view (2 teams -> 4 root folders -> 256 documents).
-  const listCases: BenchCase[] = [];
-  for (const g of [small, big]) {
-    const random = prng(21);
-    const requests: ListResourcesRequest[] = [];
-    for (let n = 0; n < 64; n++) {
-      requests.push({
-        subject: { type: 'user', id: `u${Math.floor(random() * g.shape.users)}` },
-        action: 'viewer',
-        type: 'document',
-        pageSize: 1000,
-      });
-    }
-    for (const r of requests.slice(0, 8)) {
-      const result = await g.evaluator.listResources(r);
-      if (!result.complete || result.cursor !== null || result.resources.length !== 256) {
-        throw new Error(
-          `listResources for ${r.subject.id}: ${result.resources.length} documents, complete=${result.complete}`,
-        );
-      }
-    }
+    const requests: CheckRequest[] = rebacRequests(g.shape, allowed, seed);
+    await verify(g, requests, allowed);
     const next = cycler(requests);
-    listCases.push({
-      name: `listResources 256 docs @ ${label(g)} tuples`,
-      run: () => g.evaluator.listResources(next()),
+    cases.push({
+      name: `memory check ${allowed ? 'allowed' : 'denied '} 4 deep @ ${label(g.tuples)}`,
+      run: () => g.evaluator.check(next()),
     });
   }
-  await compare(
-    `listResources(user, viewer, document) throughput (calls/s, ratio vs @ ${label(small)})`,
-    listCases,
-    { ...ROUNDS, batch: 1 },
+  const checks = await latency('ReBAC check on the memory store, latency per call', cases, {
+    samples: QUICK ? 4_000 : 20_000,
+    blocks: 8,
+  });
+  const requests = listRequests(g.shape);
+  await verifyPage(g.evaluator, requests);
+  const nextList = cycler(requests);
+  const lists = await latency(
+    'listResources(user, viewer, document), first page of 100, memory store',
+    [
+      {
+        name: `memory listResources page 100 @ ${label(g.tuples)}`,
+        run: () => g.evaluator.listResources(nextList()),
+      },
+    ],
+    { samples: QUICK ? 100 : 400, blocks: QUICK ? 2 : 4 },
   );
-  await latency('listResources latency per call', listCases, { samples: QUICK ? 40 : 100, blocks: 2 });
+  const [allowed, denied] = [...checks.values()] as unknown as [LatencyResult, LatencyResult];
+  rebacRows(ctx, 'memory', 'policy', g.tuples, allowed, denied, 25, [...lists.values()][0]!, 5_000);
 }
 
-export async function benchPolicy(): Promise<void> {
-  await benchRbac();
-  await benchRebac();
-  await benchRebacSqlite();
+// ---------------------------------------------------------------------------------------------
+// 3. Memory per tuple (a child process with --expose-gc)
+// ---------------------------------------------------------------------------------------------
+
+const exec = promisify(execFile);
+
+async function benchTupleMemory(ctx: BenchContext, sqliteBytesPerTuple: number | undefined): Promise<void> {
+  const { stdout } = await exec(
+    process.execPath,
+    ['--expose-gc', '--max-old-space-size=8192', '--import', 'tsx', 'test/bench/tuple-memory.ts'],
+    { env: process.env, maxBuffer: 1024 * 1024 },
+  );
+  const result = JSON.parse(stdout.trim().split('\n').at(-1) as string) as {
+    tuples: number;
+    bytesPerTuple: number;
+    retainedBytes: number;
+    rssBytes: number;
+  };
+  console.log(
+    `\nMemory store: ${result.tuples.toLocaleString('en-US')} tuples retain ${Math.round(result.retainedBytes / 2 ** 20)} MiB ` +
+      `(heapUsed + arrayBuffers after gc, filled minus empty): ${Math.round(result.bytesPerTuple)} B per tuple; RSS ${Math.round(result.rssBytes / 2 ** 20)} MiB`,
+  );
+  ctx.rec.add({
+    id: 'tuple-memory',
+    group: 'policy',
+    hotPath: `Memory per stored tuple, memory store, ${label(result.tuples)} tuples (retained heap after gc)`,
+    gatehouse: {
+      text: `${Math.round(result.bytesPerTuple)} B (${Math.round(result.retainedBytes / 2 ** 20)} MiB)`,
+      value: result.bytesPerTuple,
+      unit: 'B/tuple',
+    },
+    peers:
+      sqliteBytesPerTuple === undefined
+        ? []
+        : [
+            {
+              name: 'SQLite file, same graph',
+              text: `${Math.round(sqliteBytesPerTuple)} B per tuple on disk`,
+              value: sqliteBytesPerTuple,
+              unit: 'B/tuple',
+            },
+          ],
+    bar: '≤ 250 B',
+    verdict: result.bytesPerTuple <= 250 ? 'met' : 'missed',
+    detail: `${Math.round(result.bytesPerTuple)} B`,
+  });
+}
+
+export async function benchPolicy(ctx: BenchContext): Promise<void> {
+  await benchRbac(ctx);
+  await benchRebacMemory(ctx);
+  const sqliteBytes = await benchRebacSqlite(ctx);
+  await benchTupleMemory(ctx, sqliteBytes);
 }

@@ -1,14 +1,14 @@
 /**
  * The server side of the password-reset timing bench (`reset-timing.bench.ts`), in a process of its
- * own so that the client's event loop and the server's never share a turn: the built package's
- * Hono routes (`dist/`, as users run them) over a memory store (`STORE=sqlite`: SQLite in memory)
+ * own so that the client's event loop and the server's never share a turn: the installed package's
+ * Hono routes (installed from the packed tarball, as users run them) over a memory store (`STORE=sqlite`: SQLite in memory)
  * ({@link resetBenchGatehouse}). Prints `listening on <url>` when ready.
  */
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { Gatehouse, Mailer, Store } from '../../src/index.js';
 import { GOOD_PASSWORD, newSecret } from '../support/gatehouse.js';
-import { loadBuilt } from './built.js';
+import { loadInstalled } from './installed.js';
 
 /** How many addresses are registered. */
 export const KNOWN = 20;
@@ -21,12 +21,12 @@ export function knownAddress(i: number): string {
 const unlimited = { limit: 1_000_000_000, window: 60 };
 
 /**
- * A gatehouse of the built package on `store` for the reset bench, with the `KNOWN` addresses
+ * A gatehouse of the installed package on `store` for the reset bench, with the `KNOWN` addresses
  * registered: mail accepted and dropped (what the request costs, not what a mail server costs),
  * no rate limit in the way, so every registered address gets its mail (the costliest case).
  */
 export async function resetBenchGatehouse(store: Store): Promise<Gatehouse> {
-  const { createGatehouse } = await loadBuilt('index');
+  const { createGatehouse } = await loadInstalled('index');
   const droppingMailer: Mailer = { send: async () => {} };
   const gatehouse = createGatehouse({
     store,
@@ -48,9 +48,9 @@ export async function resetBenchGatehouse(store: Store): Promise<Gatehouse> {
 
 async function main(): Promise<void> {
   const [{ createMemoryStore }, { createSqliteStore }, { gatehouseHono }] = await Promise.all([
-    loadBuilt('index'),
-    loadBuilt('sqlite'),
-    loadBuilt('hono'),
+    loadInstalled('index'),
+    loadInstalled('sqlite'),
+    loadInstalled('hono'),
   ]);
   const gatehouse = await resetBenchGatehouse(
     process.env.STORE === 'sqlite' ? createSqliteStore() : createMemoryStore(),

@@ -4,7 +4,7 @@
  * registered and for unknown addresses (same shape, length and repetition) are timed interleaved
  * in a random order and compared: medians, and Welch's t-test on the means.
  *
- * Both measure the built package (`dist/`), as users run it.
+ * Both measure the package as installed (packed and installed from the packed tarball, `installed.ts`), as users run it.
  *
  * - Through the service (memory and SQLite stores), in this process: after each call the work it
  *   queued in the background is let finish, untimed, so each call is timed alone.
@@ -17,7 +17,7 @@
  */
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { startScript, stopExamples } from '../examples/support.js';
-import { loadBuilt } from './built.js';
+import { loadInstalled } from './installed.js';
 import { KNOWN, knownAddress, resetBenchGatehouse } from './reset-server.js';
 import { compareTimings, interleaved } from './stats.js';
 
@@ -46,8 +46,8 @@ const NAMES = ['registered address', 'unknown address'] as const;
 export async function benchResetTiming(samples = 4000): Promise<void> {
   console.log('\nPassword-reset request: registered vs unknown address (time to the answer)');
   const [{ createMemoryStore }, { createSqliteStore }] = await Promise.all([
-    loadBuilt('index'),
-    loadBuilt('sqlite'),
+    loadInstalled('index'),
+    loadInstalled('sqlite'),
   ]);
   for (const [name, store] of [
     ['memory store', createMemoryStore()],

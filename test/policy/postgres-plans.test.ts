@@ -7,9 +7,12 @@
 import { afterAll, expect, it } from 'vitest';
 import { PostgresRelationshipStore } from '../../adapters/postgres/relationships.js';
 import type { Queryable } from '../../adapters/postgres/sql.js';
-import { PolicyEvaluator } from '../../src/policy/index.js';
-import { graphTuples, rebacModel, rebacRequests, shape, tupleCount } from '../bench/policy-graph.js';
+import { defineModel, PolicyEvaluator, validateModel } from '../../src/policy/index.js';
 import { postgresSchemas, testPool } from '../support/postgres-schemas.js';
+import { defineRebacModel, graphTuples, rebacRequests, shape, tupleCount } from '../support/rebac-graph.js';
+
+const rebacModel = validateModel(defineRebacModel(defineModel));
+
 import { describeWithPostgres } from '../support/services/index.js';
 
 interface PlanNode {
