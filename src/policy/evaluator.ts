@@ -21,16 +21,21 @@
  * Speed: `check` builds no explanation tree (its `reason` is one node: the decision, or the root
  * cause of a fail-closed deny); {@link PolicyEvaluator.explain} builds the full tree. Over a store
  * with synchronous reads (the memory store) a check runs without a single `await` per step; over
- * an asynchronous store, reads are fetched in rounds (see `tuple-reads.ts`).
+ * an asynchronous store, reads are fetched in rounds (see `engine/tuple-reads.ts`).
  *
  * @module
  */
 
-import { attrs } from './condition-eval.js';
 import { DecisionLogger, type DecisionLogOptions } from './decision-log.js';
+import { attrs } from './engine/condition-eval.js';
 
 export type { DecisionEvent } from './decision-log.js';
 
+import { syncReadsFor } from './engine/object-reads.js';
+import { type Program, programOf, type RelationProgram } from './engine/program.js';
+import { listResources, listSubjects } from './engine/reverse.js';
+import { PrefetchReads, StoreFailure, type TupleReads, withContextual } from './engine/tuple-reads.js';
+import { Walk, type WalkOptions, type WalkResult } from './engine/walk.js';
 import type { DecisionCode, ErrorRule, Explanation } from './explanation.js';
 import {
   type AuthorizationModel,
@@ -39,8 +44,6 @@ import {
   isCompiledModel,
   isSafeName,
 } from './model.js';
-import { syncReadsFor } from './object-reads.js';
-import { type Program, programOf, type RelationProgram } from './program.js';
 import {
   MAX_ID_LENGTH,
   type ObjectRef,
@@ -49,7 +52,6 @@ import {
   TupleIndex,
   tupleModelError,
 } from './relationship-store.js';
-import { listResources, listSubjects } from './reverse.js';
 import type {
   ListResourcesRequest,
   ListResourcesResult,
@@ -57,8 +59,6 @@ import type {
   ListSubjectsResult,
   ReverseHost,
 } from './reverse-types.js';
-import { PrefetchReads, StoreFailure, type TupleReads, withContextual } from './tuple-reads.js';
-import { Walk, type WalkOptions, type WalkResult } from './walk.js';
 
 /** An entity in a check: type, id and optional ABAC attributes. */
 export interface Entity {
@@ -202,12 +202,12 @@ export class PolicyEvaluator {
     return Promise.all(requests.map((r) => this.check(r, options)));
   }
 
-  /** Objects of a type the subject may act on, paginated, confirmed by `check`; see `reverse.ts`. */
+  /** Objects of a type the subject may act on, paginated, confirmed by `check`; see `engine/reverse.ts`. */
   async listResources(request: ListResourcesRequest): Promise<ListResourcesResult> {
     return listResources(this.reverseHost(), request);
   }
 
-  /** Subjects of a type that may act on the resource, paginated, confirmed by `check`; see `reverse.ts`. */
+  /** Subjects of a type that may act on the resource, paginated, confirmed by `check`; see `engine/reverse.ts`. */
   async listSubjects(request: ListSubjectsRequest): Promise<ListSubjectsResult> {
     return listSubjects(this.reverseHost(), request);
   }
@@ -245,7 +245,7 @@ export class PolicyEvaluator {
     return new Walk(p.walk, withContextual(this.syncStore!(), p.contextual)).relation(p.root, p.relation, 1);
   }
 
-  /** Walks again after each round of fetches until a walk needed nothing new (see `tuple-reads.ts`). */
+  /** Walks again after each round of fetches until a walk needed nothing new (see `engine/tuple-reads.ts`). */
   private async walkAsync(prepared: Prepared): Promise<WalkResult> {
     const reads = new PrefetchReads(this.store, prepared.contextual);
     for (;;) {

@@ -1,5 +1,8 @@
 /**
  * The policy engine's public surface: model, builder, relationship store, evaluator, roles.
+ * The evaluator's internals (the relation walk and its compiled program, the tuple indexes and
+ * reads, the reverse queries, condition evaluation) live in `engine/`; the list queries' public
+ * types and errors (`reverse-types.ts`, `cursor.ts`) stay here.
  *
  * @module
  */
@@ -34,6 +37,7 @@ export {
   type DecisionServiceOptions,
   type EvaluationsSemantic,
 } from './decision-service.js';
+export { listResources, listSubjects } from './engine/reverse.js';
 export {
   type CheckOptions,
   type CheckRequest,
@@ -100,7 +104,6 @@ export {
   tupleModelError,
   tupleShapeError,
 } from './relationship-store.js';
-export { listResources, listSubjects } from './reverse.js';
 export {
   DEFAULT_LIST_BUDGET,
   DEFAULT_PAGE_SIZE,

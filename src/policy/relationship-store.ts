@@ -9,10 +9,10 @@
  * @module
  */
 
-import { CompactTupleIndex } from './compact-tuple-index.js';
+import { CompactTupleIndex } from './engine/compact-tuple-index.js';
 import { type CompiledModel, type DirectSubjectType, isSafeName } from './model.js';
 
-export { TupleIndex } from './tuple-index.js';
+export { TupleIndex } from './engine/tuple-index.js';
 
 /** An object: `{ type: 'folder', id: '1' }`. */
 export interface ObjectRef {

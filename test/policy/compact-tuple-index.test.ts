@@ -5,7 +5,7 @@
  * confuses ids that contain the separators of other notations (`a:b#c`, `x@y`, `t#member`).
  */
 import { describe, expect, it } from 'vitest';
-import { CompactTupleIndex } from '../../src/policy/compact-tuple-index.js';
+import { CompactTupleIndex } from '../../src/policy/engine/compact-tuple-index.js';
 import {
   MemoryRelationshipStore,
   type ObjectRef,

@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSqliteStore, type SqliteStore } from '../../adapters/sqlite/index.js';
+import { OBJECT_READ_LIMIT } from '../../src/policy/engine/object-reads.js';
 import {
   type CheckRequest,
   type CheckResult,
@@ -15,7 +16,6 @@ import {
   type SyncTupleReader,
   validateModel,
 } from '../../src/policy/index.js';
-import { OBJECT_READ_LIMIT } from '../../src/policy/object-reads.js';
 import { genModel, genTuples, mulberry32, OBJECTS, USERS } from './generate.js';
 
 const opened: SqliteStore[] = [];

@@ -211,7 +211,7 @@ describe('the evaluator over SQLite sync reads', () => {
     const onSqlite = new PolicyEvaluator({ model, store: sqlite.relationships, ...fast });
     const rounds = new PolicyEvaluator({ model, store: asyncOnly(sqlite.relationships), ...fast });
     const onMemory = new PolicyEvaluator({ model, store: memory, ...fast });
-    // At maxDepth 1 the union cannot be answered by one read (see walk.ts): role by role instead.
+    // At maxDepth 1 the union cannot be answered by one read (see src/policy/engine/walk.ts): role by role instead.
     const shallowSqlite = new PolicyEvaluator({ model, store: sqlite.relationships, maxDepth: 1, ...fast });
     const shallowMemory = new PolicyEvaluator({ model, store: memory, maxDepth: 1, ...fast });
     const seen: string[] = [];

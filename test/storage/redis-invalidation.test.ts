@@ -160,7 +160,11 @@ describeWithRedis('Redis invalidation channel', (url) => {
     expect(await raw.sendCommand(['PUBSUB', 'NUMSUB', name])).toEqual([name, 2]);
     await channel.close();
     await channel.close();
-    expect(await raw.sendCommand(['PUBSUB', 'NUMSUB', name])).toEqual([name, 0]);
+    // The subscriber connections are closed by then; the server drops their subscriptions when it
+    // reads the disconnection, a moment later under load.
+    await expect
+      .poll(() => raw.sendCommand(['PUBSUB', 'NUMSUB', name]), { timeout: 5000, interval: 20 })
+      .toEqual([name, 0]);
     await expect(channel.publish(FAMILY)).rejects.toThrow();
   });
 

@@ -18,9 +18,9 @@
  * @module
  */
 
+import type { ObjectRef, RelationshipTuple, SubjectRef, TupleFilter } from '../relationship-store.js';
 import { finishHash, IdTable, mixHash } from './id-table.js';
 import { NameTable, NodeMemo, NodeTable } from './interning.js';
-import type { ObjectRef, RelationshipTuple, SubjectRef, TupleFilter } from './relationship-store.js';
 import { append, NONE, Rows, unlink } from './rows.js';
 import { matchesFilter } from './tuple-filter.js';
 

@@ -7,8 +7,8 @@
  * @module
  */
 
-import type { ErrorRule, Explanation } from './explanation.js';
-import type { ConditionDefinition, ConditionInput } from './model.js';
+import type { ErrorRule, Explanation } from '../explanation.js';
+import type { ConditionDefinition, ConditionInput } from '../model.js';
 
 /** The outcome of one node of an evaluation, with its explanation. Internal to the engine. */
 export interface Result {

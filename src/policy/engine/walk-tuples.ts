@@ -7,6 +7,14 @@
  * @module
  */
 
+import type { Explanation, ExplanationRule } from '../explanation.js';
+import {
+  admittingRestriction,
+  formatTuple,
+  type ObjectRef,
+  type RelationshipTuple,
+  type SubjectRef,
+} from '../relationship-store.js';
 import {
   anyOf,
   evaluateCondition,
@@ -15,15 +23,7 @@ import {
   NOT_GRANTED_TAINTED,
   type Result,
 } from './condition-eval.js';
-import type { Explanation, ExplanationRule } from './explanation.js';
 import type { Program, RelationProgram, RolesUnion, Step } from './program.js';
-import {
-  admittingRestriction,
-  formatTuple,
-  type ObjectRef,
-  type RelationshipTuple,
-  type SubjectRef,
-} from './relationship-store.js';
 import type { TupleReads } from './tuple-reads.js';
 
 /** Settings of a walk. */

@@ -15,7 +15,7 @@
  * @module
  */
 
-import type { CompiledModel, CompiledRelation, Rewrite } from './model.js';
+import type { CompiledModel, CompiledRelation, Rewrite } from '../model.js';
 
 /** Step kinds. */
 export const Kind = {

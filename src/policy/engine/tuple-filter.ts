@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { RelationshipTuple, TupleFilter } from './relationship-store.js';
+import type { RelationshipTuple, TupleFilter } from '../relationship-store.js';
 
 /** Whether `t` passes `filter` (as `TupleIndex.read` filters: see {@link TupleFilter}). */
 export function matchesFilter(t: RelationshipTuple, filter: TupleFilter): boolean {

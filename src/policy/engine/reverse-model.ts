@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type CompiledModel, findRelation, type Rewrite } from './model.js';
+import { type CompiledModel, findRelation, type Rewrite } from '../model.js';
 
 /** The analysis of one model. */
 export interface Analysis {

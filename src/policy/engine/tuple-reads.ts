@@ -25,7 +25,7 @@ import type {
   SyncTupleReader,
   TupleIndex,
   TupleRead,
-} from './relationship-store.js';
+} from '../relationship-store.js';
 
 /** A store read failed: the check ends as `store_error` (fail closed, OWASP ASVS V4.1.5). Internal. */
 export class StoreFailure extends Error {}

@@ -16,7 +16,7 @@
  * @module
  */
 
-import type { ObjectRef, RelationshipTuple, SubjectRef, SyncTupleReader } from './relationship-store.js';
+import type { ObjectRef, RelationshipTuple, SubjectRef, SyncTupleReader } from '../relationship-store.js';
 import { StoreFailure, syncReads, type TupleReads } from './tuple-reads.js';
 
 /** The most tuples of one object read at once; an object with more is read question by question. */

@@ -12,7 +12,7 @@
  * @module
  */
 
-import type { ObjectRef, RelationshipTuple, SubjectRef, TupleFilter } from './relationship-store.js';
+import type { ObjectRef, RelationshipTuple, SubjectRef, TupleFilter } from '../relationship-store.js';
 
 // Subject keys: types and relations match NAME_PATTERN (no ':' or '#'), ids are free-form, so
 // `type:id#relation-or-empty` splits at the first ':' and the last '#': no two subjects share one.

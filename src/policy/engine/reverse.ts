@@ -41,9 +41,18 @@
  * @module
  */
 
-import { decodeCursor, encodeCursor, queryFingerprint } from './cursor.js';
-import { findRelation, isSafeName, type Rewrite } from './model.js';
-import { admittingRestriction, type ObjectRef, type RelationshipTuple } from './relationship-store.js';
+import { decodeCursor, encodeCursor, queryFingerprint } from '../cursor.js';
+import { findRelation, isSafeName, type Rewrite } from '../model.js';
+import { admittingRestriction, type ObjectRef, type RelationshipTuple } from '../relationship-store.js';
+import {
+  ListQueryError,
+  type ListResourcesRequest,
+  type ListResourcesResult,
+  type ListSubjectsRequest,
+  type ListSubjectsResult,
+  type ReverseHost,
+  WILDCARD_PROBE_ID,
+} from '../reverse-types.js';
 import { allLeaves, analyze, key, positiveLeaves, relevantTo } from './reverse-model.js';
 import {
   Completeness,
@@ -54,15 +63,6 @@ import {
   ReadRound,
   validEntity,
 } from './reverse-support.js';
-import {
-  ListQueryError,
-  type ListResourcesRequest,
-  type ListResourcesResult,
-  type ListSubjectsRequest,
-  type ListSubjectsResult,
-  type ReverseHost,
-  WILDCARD_PROBE_ID,
-} from './reverse-types.js';
 
 // ---------------------------------------------------------------------------------------------
 // listResources

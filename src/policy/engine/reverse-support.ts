@@ -7,8 +7,8 @@
  * @module
  */
 
-import type { CheckResult, Entity } from './evaluator.js';
-import { isSafeName } from './model.js';
+import type { CheckResult, Entity } from '../evaluator.js';
+import { isSafeName } from '../model.js';
 import {
   MAX_ID_LENGTH,
   type RelationshipStore,
@@ -17,7 +17,7 @@ import {
   TupleIndex,
   type TupleRead,
   tupleModelError,
-} from './relationship-store.js';
+} from '../relationship-store.js';
 import {
   DEFAULT_LIST_BUDGET,
   DEFAULT_PAGE_SIZE,
@@ -26,7 +26,7 @@ import {
   ListQueryError,
   MAX_PAGE_SIZE,
   type ReverseHost,
-} from './reverse-types.js';
+} from '../reverse-types.js';
 
 /** Check codes after which a list may miss results (`check_error`). */
 export const INCOMPLETE_CODES: ReadonlySet<string> = new Set([

@@ -18,6 +18,8 @@
  * @module
  */
 
+import type { Explanation } from '../explanation.js';
+import type { ObjectRef } from '../relationship-store.js';
 import {
   anyOf,
   DENIED,
@@ -27,9 +29,7 @@ import {
   NOT_GRANTED_TAINTED,
   type Result,
 } from './condition-eval.js';
-import type { Explanation } from './explanation.js';
 import { Kind, type RelationProgram, type Step } from './program.js';
-import type { ObjectRef } from './relationship-store.js';
 import { Visits } from './visits.js';
 import { type Acc, note, quiet, ref, TupleSteps } from './walk-tuples.js';
 
