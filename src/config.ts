@@ -289,7 +289,7 @@ const authorizationSchema = z
       .optional(),
     /**
      * Answer a denied `authorize` with 404 instead of 403, so that a forbidden object looks exactly
-     * like a missing one (AZ-05). Default false.
+     * like a missing one (RFC 9110 §15.5.4). Default false.
      */
     hideForbidden: z.boolean().default(false),
     /**
@@ -369,9 +369,9 @@ const mfaSchema = z
       .optional(),
     /** TOTP steps accepted either side of the current one: 0 or 1 (RFC 6238 §5.2). Default 1. */
     window: z.number().int().min(0).max(1).default(1),
-    /** Lifetime of a login's MFA challenge, seconds (at most 5 minutes, MF-07). Default 300. */
+    /** Lifetime of a login's MFA challenge, seconds (at most 5 minutes, OWASP ASVS 5.0 2.3.1, 6.6.2; RFC 8725 §3.12). Default 300. */
     challengeTtl: z.number().int().min(30).max(300).default(300),
-    /** Backup codes per set (at least 10, MF-08). Default 10. */
+    /** Backup codes per set (at least 10, NIST SP 800-63B-4 §3.1.2, §4.2.1.1; OWASP ASVS 5.0 6.5.1, 6.5.2, 6.5.4). Default 10. */
     backupCodeCount: z.number().int().min(10).max(100).default(10),
     /**
      * Consecutive failed second-factor attempts (across logins, sessions and instances) that lock

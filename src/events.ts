@@ -101,7 +101,7 @@ export interface SecurityEventMap {
       | 'account_disabled'
       | 'admin'
       | 'reuse'
-      /** A second factor was enabled, disabled or its backup codes replaced (RV-04). */
+      /** A second factor was enabled, disabled or its backup codes replaced (OWASP ASVS 5.0 7.4.3; RFC 9700 §4.14.2). */
       | 'mfa_changed';
     readonly count: number;
   };
@@ -178,7 +178,7 @@ export interface SecurityEventMap {
   'mfa.backup_codes_regenerated': { readonly userId: string; readonly revokedTokens: number };
   /** A password was right and the account has a second factor: a challenge was issued, no tokens. */
   'mfa.challenged': { readonly userId: string };
-  /** A second-factor check at login failed (RL-07). Counts toward the account lockout. */
+  /** A second-factor check at login failed (OWASP ASVS 5.0 6.3.5). Counts toward the account lockout. */
   'mfa.failed': {
     readonly userId: string;
     readonly method: MfaMethod;
@@ -199,7 +199,7 @@ export interface SecurityEventMap {
   /** The second-factor lock was lifted: by a login with a backup code, a password reset, or an administrator. */
   'mfa.unlocked': { readonly userId: string; readonly reason: 'backup_code' | 'password_reset' | 'admin' };
   /**
-   * A correct password followed by repeated failed second-factor attempts (RL-07): the password is
+   * A correct password followed by repeated failed second-factor attempts (OWASP ASVS 5.0 6.3.5): the password is
    * probably known to someone else. The owner is mailed a security notice when a mailer is set.
    */
   'mfa.suspicious': { readonly userId: string; readonly consecutiveFailures: number };
@@ -217,7 +217,7 @@ export interface SecurityEventMap {
     readonly allowed: boolean;
     /** The stable decision code: `granted`, `not_granted`, `deny_rule`, `store_error`, ... */
     readonly code: string;
-    /** `true` when the deny comes from a failure (store, condition input, limit, timeout), not the data (AZ-02). */
+    /** `true` when the deny comes from a failure (store, condition input, limit, timeout), not the data (OWASP ASVS 5.0 16.5.3). */
     readonly failClosed: boolean;
     readonly durationMs: number;
   };
@@ -253,7 +253,7 @@ export interface SecurityEventMap {
   'client.authenticated': { readonly clientId: string; readonly grantType: string };
   /**
    * Client authentication failed (`invalid_client`). Counts toward the per-IP failed-login throttle
-   * like a failed password (LG-06). `clientId` is set when the id matched a registered client.
+   * like a failed password (OWASP ASVS 5.0 6.3.4, 6.1.3). `clientId` is set when the id matched a registered client.
    */
   'client.authentication_failed': {
     readonly clientId: string | null;
@@ -275,7 +275,7 @@ export interface SecurityEventMap {
   'api_key.revoked': { readonly userId: string; readonly keyId: string };
   /**
    * A presented API key was refused. `keyId`/`userId` are set when the public part matched a key.
-   * Counts toward the per-IP failed-login throttle like a failed password (LG-06).
+   * Counts toward the per-IP failed-login throttle like a failed password (OWASP ASVS 5.0 6.3.4, 6.1.3).
    */
   'api_key.rejected': {
     readonly keyId: string | null;

@@ -159,7 +159,7 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = Object.freeze([
   {
     version: 5,
     name: 'linked identities',
-    // OAuth/OIDC identities linked to users (OA-06): unique on (issuer, subject), one per provider
+    // OAuth/OIDC identities linked to users (OWASP ASVS 5.0 6.8.1, 10.5.2, 10.3.3): unique on (issuer, subject), one per provider
     // and user. `tokens` holds the provider's tokens sealed with AES-256-GCM, or NULL. No foreign
     // key to `users` (like `tokens`): removed with `deleteAllForUser` on account deletion.
     sql: `

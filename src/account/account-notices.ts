@@ -1,6 +1,6 @@
 /**
  * Security notices mailed to an account's owner outside the account's own flows: a registration
- * attempt with an already registered address (LG-03), and a lockout.
+ * attempt with an already registered address (OWASP ASVS 5.0 6.3.8), and a lockout.
  *
  * @module
  */

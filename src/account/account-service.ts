@@ -139,7 +139,7 @@ export class AccountService {
   }
 
   /**
-   * Whether registration answers uniformly (LG-03): on when a mailer is configured and email
+   * Whether registration answers uniformly (OWASP ASVS 5.0 6.3.8): on when a mailer is configured and email
    * verification is not off, so new and taken addresses get the same answer and the owner of a
    * taken address learns about the attempt by mail.
    */

@@ -1,6 +1,6 @@
 /**
  * A fingerprint of the user's current password hash. Reset and email-change tokens carry the one
- * of the moment they were issued and are refused once the password has changed (EV-04: a password
+ * of the moment they were issued and are refused once the password has changed (OWASP MFA Cheat Sheet: a password
  * change voids outstanding reset tokens; a stolen password cannot complete an email change after
  * the owner reset it), whichever flow changed it. A rehash on login also changes it.
  *

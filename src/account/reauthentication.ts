@@ -1,5 +1,5 @@
 /**
- * The current-password check of a signed-in user before a sensitive change (LG-06), used by the
+ * The current-password check of a signed-in user before a sensitive change (OWASP ASVS 5.0 6.3.4, 6.1.3), used by the
  * email change, self-service deletion and, through `AccountService.reauthenticate`, other services.
  *
  * @module
@@ -11,7 +11,7 @@ import type { AccountFlowContext } from './account-flow-context.js';
 
 /**
  * Checks the current password of a signed-in user before a sensitive change. It is a password
- * check like a login (LG-06): the per-IP failure throttle applies, a wrong password counts
+ * check like a login (OWASP ASVS 5.0 6.3.4, 6.1.3): the per-IP failure throttle applies, a wrong password counts
  * toward the account lockout and emits `login.failed`, and a locked account is refused even
  * with the right password. A missing password is refused without counting.
  */

@@ -15,7 +15,7 @@
  * - A presented key is looked up by its public id on every request: there is no cache, so a
  *   revoked or expired key, or one whose owner was disabled or deleted, is refused at once.
  * - Failures count toward the per-IP failed-login throttle (`rateLimits.loginFailuresPerIp`,
- *   shared with password logins and Basic) and emit `api_key.rejected` (LG-06). They do not lock
+ *   shared with password logins and Basic) and emit `api_key.rejected` (OWASP ASVS 5.0 6.3.4, 6.1.3). They do not lock
  *   the owner's account: the public id is not secret, so that would let anyone lock anyone out.
  * - `lastUsedAt` is written at most once a minute per key, not on every request.
  *

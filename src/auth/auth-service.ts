@@ -184,9 +184,9 @@ export class AuthService {
    * {@link PasswordChangeRequiredError} instead of issuing tokens.
    *
    * For an account with a second factor the right password issues no tokens: the result is
-   * `{ status: 'mfa_required', challenge, expiresIn, methods }` (MF-07), and the login is completed
+   * `{ status: 'mfa_required', challenge, expiresIn, methods }` (OWASP ASVS 5.0 2.3.1, 6.6.2; RFC 8725 §3.12), and the login is completed
    * with `gatehouse.mfa.completeLogin(challenge, { code } | { backupCode })`. Until then the
-   * account's lockout count is not reset, so failed second-factor attempts add up (MF-05).
+   * account's lockout count is not reset, so failed second-factor attempts add up (NIST SP 800-63B-4 §3.2.2; RFC 4226 §7.3).
    * Otherwise the result is `{ status: 'authenticated', ...tokens, user }`.
    */
   async login(

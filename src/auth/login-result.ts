@@ -1,5 +1,5 @@
 /**
- * What a login answers: tokens, or a second-factor challenge (MF-07). Shared by `AuthService`
+ * What a login answers: tokens, or a second-factor challenge (OWASP ASVS 5.0 2.3.1, 6.6.2; RFC 8725 §3.12). Shared by `AuthService`
  * and `MfaService`.
  *
  * @module
@@ -12,7 +12,7 @@ import type { PublicUser } from './public-user.js';
 export interface LoginSecondFactor {
   /** Whether the user has an active second factor (a confirmed TOTP enrolment). */
   isEnabled(userId: string): Promise<boolean>;
-  /** Issues the login challenge of a user whose password was right (MF-07). */
+  /** Issues the login challenge of a user whose password was right (OWASP ASVS 5.0 2.3.1, 6.6.2; RFC 8725 §3.12). */
   challengeLogin(
     userId: string,
     context: RequestContext | undefined,
@@ -28,7 +28,7 @@ export interface AuthenticatedLogin extends IssuedTokens {
 
 /**
  * A login whose password was right for an account with a second factor. No tokens were issued
- * and nothing here grants access (MF-07): complete the login with `gatehouse.mfa.completeLogin`.
+ * and nothing here grants access (OWASP ASVS 5.0 2.3.1, 6.6.2; RFC 8725 §3.12): complete the login with `gatehouse.mfa.completeLogin`.
  */
 export interface MfaRequiredLogin {
   readonly status: 'mfa_required';

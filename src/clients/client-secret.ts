@@ -7,7 +7,7 @@
  * contains it and 2^256 guesses are out of reach whatever the hash costs, so a slow hash would add
  * only per-request CPU (a denial-of-service lever on the token endpoint) and no security. A stolen
  * table of SHA-256 hashes is as useless to an attacker as one of argon2 hashes (ASVS 6.5.2,
- * EV-02's reasoning for opaque tokens). Only the hash is stored; the secret is shown once.
+ * OWASP ASVS 5.0 6.5.2, 16.2.5's reasoning for opaque tokens). Only the hash is stored; the secret is shown once.
  *
  * @module
  */
@@ -33,7 +33,7 @@ export function newClientId(): string {
   return CLIENT_ID_PREFIX + randomBytes(16).toString('base64url');
 }
 
-/** A new client secret: the prefix plus 256 random bits from the CSPRNG, base64url (TK-09). */
+/** A new client secret: the prefix plus 256 random bits from the CSPRNG, base64url (RFC 6749 §10.10; OWASP ASVS 5.0 7.2.3, 11.5.1). */
 export function newClientSecret(): string {
   return CLIENT_SECRET_PREFIX + randomBytes(32).toString('base64url');
 }

@@ -51,7 +51,7 @@ export interface ClientServiceOptions {
   readonly events: SecurityEvents;
   readonly clock: () => Date;
   readonly limiter: RateLimiter;
-  /** The per-IP failed-login limit; failed client authentications count toward it (LG-06). */
+  /** The per-IP failed-login limit; failed client authentications count toward it (OWASP ASVS 5.0 6.3.4, 6.1.3). */
   readonly failuresPerIp: RateLimit;
   /** The `role` of a client's principal (`clients.role`; default `''`, which no `requireRole` admits). */
   readonly role: string;
@@ -246,7 +246,7 @@ export class ClientService {
    * its secret (checked in constant time against the SHA-256 hash, with the same work for an
    * unknown client); a public client must present none. Unknown, wrong, missing or unexpected
    * secrets and disabled clients all throw the same {@link InvalidClientError}; each failure
-   * counts toward the per-IP failed-login limit shared with password logins (LG-06) and emits
+   * counts toward the per-IP failed-login limit shared with password logins (OWASP ASVS 5.0 6.3.4, 6.1.3) and emits
    * `client.authentication_failed`. An authenticated client not registered for `grantType` throws
    * {@link UnauthorizedClientError}.
    */

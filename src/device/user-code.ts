@@ -1,7 +1,7 @@
 /**
  * Device codes and user codes of the device authorization grant (RFC 8628).
  *
- * - The device code is what the device polls with: 256 random bits (TK-09: at least 128), stored
+ * - The device code is what the device polls with: 256 random bits (RFC 6749 §10.10; OWASP ASVS 5.0 7.2.3, 11.5.1: at least 128), stored
  *   only as a SHA-256 hash.
  * - The user code is what a person types: 8 characters from the 20 consonants
  *   `BCDFGHJKLMNPQRSTVWXZ` (RFC 8628 §6.1: no vowels, so no words, and no look-alike digits),

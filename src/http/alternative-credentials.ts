@@ -21,7 +21,7 @@ export type ApiKeyCredential =
 /**
  * Finds an API key in a request when `apiKeys.enabled`: the configured header (default
  * `x-api-key`) — exactly one value, and no `Authorization` header besides it (one method per
- * request, TK-11) — or a Bearer token with the `ghk_` prefix. Never the query string.
+ * request, RFC 6750 §2, §2.3; RFC 9700 §4.3.2) — or a Bearer token with the `ghk_` prefix. Never the query string.
  */
 export function readApiKey(
   gatehouse: Gatehouse,
@@ -69,7 +69,7 @@ export async function apiKeyPrincipal(
 
 /**
  * The principal of an external issuer's access token: `kind: 'user'` (a subject of that issuer),
- * `userId` = its `sub`, `issuer` = its `iss` — identity is the pair, never `sub` alone (AZ-07) —
+ * `userId` = its `sub`, `issuer` = its `iss` — identity is the pair, never `sub` alone (OWASP ASVS 5.0 10.3.2, 10.3.3) —
  * `user: null` (no local account), `role: ''` (no role of ours: `requireRole` and
  * `requirePermission` refuse it), the token's scopes, `tokenId` = its `jti` or `null`.
  */

@@ -43,7 +43,7 @@ export function invalidClient(realm: string, challenge: boolean): HttpResult {
 /**
  * Reads the client's authentication, strictly:
  * - `Authorization: Basic` — the user name and password are the client id and secret
- *   *form-urlencoded before base64* (RFC 6749 §2.3.1, OA-10), so they are decoded after the
+ *   *form-urlencoded before base64* (RFC 6749 §2.3.1, RFC 6749 §2.3.1, §4.4.3; RFC 9700 §2.5), so they are decoded after the
  *   RFC 7617 split: a secret with `:` or `%` round-trips. A `client_secret` in the body as well
  *   is two methods at once (400 `invalid_request`), as is a body `client_id` that differs.
  * - no header — `client_id` (and `client_secret` for `client_secret_post`) from the body.

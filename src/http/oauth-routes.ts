@@ -26,7 +26,7 @@
  * state answers 400. A flow cookie sent more than once counts as no flow cookie (gatehouse never
  * guesses which one is the browser's own): the attempt is used up and the callback answers 400
  * `oauth_invalid_state`. Every answer is `no-store` with `Referrer-Policy: no-referrer`, and the
- * provider's tokens are never part of one (OA-07).
+ * provider's tokens are never part of one (OWASP ASVS 5.0 10.1.1; RFC 9700 §4.2.4, §4.3).
  *
  * @module
  */

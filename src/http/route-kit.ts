@@ -155,7 +155,7 @@ export class RouteKit {
   }
 
   /**
-   * The answer to a completed first factor: for `mfa_required` (MF-07) only the challenge, no
+   * The answer to a completed first factor: for `mfa_required` (OWASP ASVS 5.0 2.3.1, 6.6.2; RFC 8725 §3.12) only the challenge, no
    * token and no cookie until `POST /mfa/verify`; otherwise the session ({@link sessionResult}).
    */
   loginResult(result: LoginResult, input: RouteInput): HttpResult {

@@ -18,7 +18,7 @@ import { oauthTokenBody, type RouteInput, type RouteKit, type RouteTable, string
 
 /**
  * The answer to a registration when registration is uniform (a mailer and email verification are
- * configured): the same for a new and for a taken address (LG-03).
+ * configured): the same for a new and for a taken address (OWASP ASVS 5.0 6.3.8).
  */
 const REGISTERED_MESSAGE = 'Check your email to finish creating your account.';
 
@@ -114,7 +114,7 @@ export function sessionRoutes(kit: RouteKit): RouteTable {
         const refreshToken = stringField(body.refresh_token);
         if (refreshToken === undefined)
           return tokenEndpointError('invalid_request', 'refresh_token is required');
-        // RF-04: a refresh token is bound to its client; a client that names itself must be that one.
+        // RFC 6749 §6, §10.4; RFC 9700 §4.14.2: a refresh token is bound to its client; a client that names itself must be that one.
         const clientId = stringField(body.client_id);
         const tokens = await gatehouse.auth.refresh(refreshToken, input.context, {
           ...(requested ? { scope: requested } : {}),

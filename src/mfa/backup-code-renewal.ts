@@ -1,5 +1,5 @@
 /**
- * New sets of backup codes (MF-08): generated, stored as hashes only, shown once. A new set
+ * New sets of backup codes (NIST SP 800-63B-4 §3.1.2, §4.2.1.1; OWASP ASVS 5.0 6.5.1, 6.5.2, 6.5.4): generated, stored as hashes only, shown once. A new set
  * replaces the old one at once, both when TOTP is confirmed and on the user's request.
  *
  * @module

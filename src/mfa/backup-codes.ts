@@ -1,5 +1,5 @@
 /**
- * Backup (recovery) codes, MF-08: at least 10 codes, each 80 bits from the CSPRNG, written as 16
+ * Backup (recovery) codes, NIST SP 800-63B-4 §3.1.2, §4.2.1.1; OWASP ASVS 5.0 6.5.1, 6.5.2, 6.5.4: at least 10 codes, each 80 bits from the CSPRNG, written as 16
  * Crockford base32 characters in four groups (`7K2M-QX9D-4HVA-Z1PE`), and stored only as a hash.
  * 63B-4 §4.2.1.1 asks saved recovery codes for at least 64 bits; ASVS 6.5.4's 20 bits is not
  * enough when the codes double as account recovery.
@@ -21,7 +21,7 @@ import { ConfigError } from '../errors.js';
 /** Crockford base32 alphabet: digits and upper-case letters without I, L, O and U. */
 export const CROCKFORD_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
-/** Fewest codes {@link generateBackupCodes} makes (MF-08). */
+/** Fewest codes {@link generateBackupCodes} makes (NIST SP 800-63B-4 §3.1.2, §4.2.1.1; OWASP ASVS 5.0 6.5.1, 6.5.2, 6.5.4). */
 export const MIN_BACKUP_CODES = 10;
 
 /** Most codes {@link generateBackupCodes} makes in one set. */
@@ -75,7 +75,7 @@ export function formatBackupCode(normalized: string): string {
  * from the CSPRNG (`crypto.randomBytes`) in Crockford base32, which avoids I, L, O and U so codes
  * read and type without ambiguity. The codes in a set are distinct.
  *
- * Checks that `count` is an integer from 10 (MF-08) to 100. Show the codes once; store only
+ * Checks that `count` is an integer from 10 (NIST SP 800-63B-4 §3.1.2, §4.2.1.1; OWASP ASVS 5.0 6.5.1, 6.5.2, 6.5.4) to 100. Show the codes once; store only
  * {@link hashBackupCode} of each.
  */
 export function generateBackupCodes(count = MIN_BACKUP_CODES): string[] {
@@ -160,7 +160,7 @@ export function hashBackupCode(code: string, key?: BackupCodeKey): string {
  *
  * The input's hash is compared with every stored hash with `timingSafeEqual` over the decoded
  * 32-byte digests, with no early exit (ASVS 11.2.4). Stored values that are not 32-byte base64url
- * digests never match. The caller must then consume that code atomically (single use, MF-08).
+ * digests never match. The caller must then consume that code atomically (single use, NIST SP 800-63B-4 §3.1.2, §4.2.1.1; OWASP ASVS 5.0 6.5.1, 6.5.2, 6.5.4).
  */
 export function matchBackupCode(
   input: string,

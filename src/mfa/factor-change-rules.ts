@@ -1,7 +1,7 @@
 /**
  * What every change of a user's second factors obeys: the user must be active, the current
- * password is checked like a login (MF-06), and afterwards the user's other sessions are revoked
- * (RV-04).
+ * password is checked like a login (OWASP ASVS 5.0 7.5.1), and afterwards the user's other sessions are revoked
+ * (OWASP ASVS 5.0 7.4.3; RFC 9700 §4.14.2).
  *
  * @module
  */
@@ -25,7 +25,7 @@ export async function isTotpEnabled(ctx: MfaFlowContext, userId: string): Promis
 }
 
 /**
- * The current password, checked like a login (MF-06): a wrong one counts toward the lockout, and
+ * The current password, checked like a login (OWASP ASVS 5.0 7.5.1): a wrong one counts toward the lockout, and
  * a locked account or an account without a password cannot re-authenticate.
  */
 export async function reauthenticate(
@@ -54,7 +54,7 @@ export async function reauthenticate(
 }
 
 /**
- * Revokes every session of the user but `keepFamilyId` (RV-04) and emits `token.revoked`.
+ * Revokes every session of the user but `keepFamilyId` (OWASP ASVS 5.0 7.4.3; RFC 9700 §4.14.2) and emits `token.revoked`.
  * Returns how many tokens were revoked.
  */
 export async function revokeOtherSessions(

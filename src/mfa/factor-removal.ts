@@ -1,7 +1,7 @@
 /**
- * Removing a user's second factors: by the user, who confirms the current password (MF-06), or
+ * Removing a user's second factors: by the user, who confirms the current password (OWASP ASVS 5.0 7.5.1), or
  * by an administrator for a user who lost both the device and the backup codes. Either way every
- * other session of the user is revoked (RV-04), a pending login challenge is voided, and the
+ * other session of the user is revoked (OWASP ASVS 5.0 7.4.3; RFC 9700 §4.14.2), a pending login challenge is voided, and the
  * second-factor lock and failure count go with the factor.
  *
  * @module

@@ -1,21 +1,21 @@
 /**
- * MfaService: TOTP enrolment, backup codes and the second step of a login (MF-02 to MF-08,
- * RL-06, RL-07, RV-04, EV-06), built on the primitives of this folder and the stores.
+ * MfaService: TOTP enrolment, backup codes and the second step of a login (RFC 4226 §4 R6; RFC 6238 §5.1 to NIST SP 800-63B-4 §3.1.2, §4.2.1.1; OWASP ASVS 5.0 6.5.1, 6.5.2, 6.5.4,
+ * OWASP ASVS 5.0 6.6.3; NIST SP 800-63B-4 §3.2.2, OWASP ASVS 5.0 6.3.5, OWASP ASVS 5.0 7.4.3; RFC 9700 §4.14.2, OWASP ASVS 5.0 6.4.3), built on the primitives of this folder and the stores.
  *
  * - Secrets are generated here (160 bits), sealed with AES-256-GCM under `mfa.secretKeys` with
  *   the user id as associated data, and shown only in the answer to
  *   {@link MfaService.beginTotpEnrolment}.
  * - A factor is active only after a valid first code ({@link MfaService.confirmTotpEnrolment}).
- *   Enrolling, disabling and replacing backup codes need the current password (MF-06), and each
- *   change revokes the user's other sessions (RV-04).
+ *   Enrolling, disabling and replacing backup codes need the current password (OWASP ASVS 5.0 7.5.1), and each
+ *   change revokes the user's other sessions (OWASP ASVS 5.0 7.4.3; RFC 9700 §4.14.2).
  * - For an account with an active factor, `AuthService.login` issues no tokens but a challenge
  *   ({@link MfaService.challengeLogin}): a one-time token bound to the user and the login attempt,
- *   at most 5 minutes, single use (MF-07). {@link MfaService.completeLogin} checks it, a TOTP code
- *   (server time, window ≤ ±1, replay refused by a compare-and-swap on the last step, MF-03/MF-04)
- *   or a backup code (single use, MF-08), and only then issues tokens.
- * - Wrong codes count toward the account lockout and a per-user rate limit (MF-05, RL-06), emit
+ *   at most 5 minutes, single use (OWASP ASVS 5.0 2.3.1, 6.6.2; RFC 8725 §3.12). {@link MfaService.completeLogin} checks it, a TOTP code
+ *   (server time, window ≤ ±1, replay refused by a compare-and-swap on the last step, RFC 6238 §5.2; OWASP ASVS 5.0 6.5.5, 6.5.8/RFC 6238 §5.2; OWASP ASVS 5.0 6.5.1)
+ *   or a backup code (single use, NIST SP 800-63B-4 §3.1.2, §4.2.1.1; OWASP ASVS 5.0 6.5.1, 6.5.2, 6.5.4), and only then issues tokens.
+ * - Wrong codes count toward the account lockout and a per-user rate limit (NIST SP 800-63B-4 §3.2.2; RFC 4226 §7.3, OWASP ASVS 5.0 6.6.3; NIST SP 800-63B-4 §3.2.2), emit
  *   `mfa.failed`, and after {@link MFA_SUSPICIOUS_AFTER} in a row `mfa.suspicious` plus a security
- *   notice mail (RL-07).
+ *   notice mail (OWASP ASVS 5.0 6.3.5).
  * - After `mfa.maxFailures` (default 10) in a row, across logins and instances, TOTP is locked for
  *   the account (`mfa.locked`, a notice mail) until a backup code, a password reset or
  *   {@link MfaService.unlockSecondFactor} lifts it (NIST SP 800-63B-4 §3.2.2; OWASP ASVS 5.0
@@ -178,11 +178,11 @@ export class MfaService {
   }
 
   /**
-   * Confirms TOTP enrolment with a first code from the app (MF-06): checked against the pending
+   * Confirms TOTP enrolment with a first code from the app (OWASP ASVS 5.0 7.5.1): checked against the pending
    * secret with server time and the configured window, its step recorded (so the same code cannot
    * be used again to log in). Then TOTP is enabled, a new set of `mfa.backupCodeCount` backup
    * codes replaces any old one (only hashes are stored; the codes are returned once), every other
-   * session of the user is revoked (RV-04; `keepFamilyId`, the caller's session, survives), and
+   * session of the user is revoked (OWASP ASVS 5.0 7.4.3; RFC 9700 §4.14.2; `keepFamilyId`, the caller's session, survives), and
    * `mfa.enabled` is emitted.
    *
    * Throws {@link NotFoundError} without a pending enrolment, {@link MfaAlreadyEnabledError} when
@@ -199,9 +199,9 @@ export class MfaService {
   }
 
   /**
-   * Turns TOTP off (MF-06: the current password is required, {@link ReauthenticationRequiredError}
+   * Turns TOTP off (OWASP ASVS 5.0 7.5.1: the current password is required, {@link ReauthenticationRequiredError}
    * otherwise): deletes the factor and every backup code, voids a pending login challenge, revokes
-   * every other session of the user (RV-04) and emits `mfa.disabled`. Works without
+   * every other session of the user (OWASP ASVS 5.0 7.4.3; RFC 9700 §4.14.2) and emits `mfa.disabled`. Works without
    * `mfa.secretKeys`. {@link NotFoundError} when the user has no factor.
    */
   async disableTotp(
@@ -223,9 +223,9 @@ export class MfaService {
   }
 
   /**
-   * Replaces the user's backup codes with a new set (the old set stops working at once, MF-08).
+   * Replaces the user's backup codes with a new set (the old set stops working at once, NIST SP 800-63B-4 §3.1.2, §4.2.1.1; OWASP ASVS 5.0 6.5.1, 6.5.2, 6.5.4).
    * Needs the current password and an enabled factor ({@link NotFoundError} otherwise); revokes
-   * the user's other sessions (RV-04).
+   * the user's other sessions (OWASP ASVS 5.0 7.4.3; RFC 9700 §4.14.2).
    */
   async regenerateBackupCodes(
     userId: string,
@@ -238,7 +238,7 @@ export class MfaService {
 
   /**
    * Issues the challenge of a login whose password was right for an account with an active
-   * factor (called by `AuthService.login`; MF-07). The challenge is a one-time token of purpose
+   * factor (called by `AuthService.login`; OWASP ASVS 5.0 2.3.1, 6.6.2; RFC 8725 §3.12). The challenge is a one-time token of purpose
    * `mfa_challenge`, valid `mfa.challengeTtl` seconds, that remembers the requested scope and the
    * request's IP and user agent. A newer login replaces it. Emits `mfa.challenged`.
    *
@@ -265,7 +265,7 @@ export class MfaService {
    * the user's attempts are rate limited (`rateLimits.mfaPerUser`, {@link RateLimitedError} 429).
    * Then a TOTP code is checked against server time (window `mfa.window`) and its step recorded
    * with a compare-and-swap, so a code whose step is not after the last accepted one is refused,
-   * also under concurrency (MF-04); or a backup code is consumed (single use). Only then is the
+   * also under concurrency (RFC 6238 §5.2; OWASP ASVS 5.0 6.5.1); or a backup code is consumed (single use). Only then is the
    * challenge redeemed, atomically: of concurrent completions exactly one gets tokens.
    *
    * A wrong, replayed or unusable code throws {@link InvalidMfaCodeError} (401), counts toward the

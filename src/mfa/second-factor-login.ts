@@ -1,5 +1,5 @@
 /**
- * The second step of a login (MF-03 to MF-05, MF-07, MF-08, RL-06, RL-07): the challenge issued
+ * The second step of a login (RFC 6238 §5.2; OWASP ASVS 5.0 6.5.5, 6.5.8 to NIST SP 800-63B-4 §3.2.2; RFC 4226 §7.3, OWASP ASVS 5.0 2.3.1, 6.6.2; RFC 8725 §3.12, NIST SP 800-63B-4 §3.1.2, §4.2.1.1; OWASP ASVS 5.0 6.5.1, 6.5.2, 6.5.4, OWASP ASVS 5.0 6.6.3; NIST SP 800-63B-4 §3.2.2, OWASP ASVS 5.0 6.3.5): the challenge issued
  * when the password was right for an account with an active factor, and its completion with a TOTP
  * code or a backup code. Wrong codes count toward the lockout and a per-user rate limit, a run of
  * them raises `mfa.suspicious` and a security notice, and `mfa.maxFailures` of them lock TOTP for
@@ -37,7 +37,7 @@ import type { MfaProof } from './mfa-service.js';
 import { openSecret } from './secret-box.js';
 import { verifyTotp } from './totp.js';
 
-/** Consecutive failed second-factor attempts after which `mfa.suspicious` is emitted (RL-07). */
+/** Consecutive failed second-factor attempts after which `mfa.suspicious` is emitted (OWASP ASVS 5.0 6.3.5). */
 export const MFA_SUSPICIOUS_AFTER = 3;
 
 /** What a challenge remembers of its login attempt. */

@@ -1,5 +1,5 @@
 /**
- * Encryption at rest for TOTP secrets (MF-02: "stored encrypted"): AES-256-GCM under a 32-byte
+ * Encryption at rest for TOTP secrets (RFC 4226 §4 R6; RFC 6238 §5.1: "stored encrypted"): AES-256-GCM under a 32-byte
  * key from configuration, a fresh random 96-bit IV per seal, and the user id as associated data,
  * so a sealed secret copied into another user's row does not open. The output is a versioned
  * string, `v1.<iv>.<ciphertext>.<tag>`, each part base64url without padding.

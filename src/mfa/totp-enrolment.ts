@@ -1,7 +1,7 @@
 /**
- * TOTP enrolment (MF-06): a sealed, inactive secret shown once, then confirmed with a first code
+ * TOTP enrolment (OWASP ASVS 5.0 7.5.1): a sealed, inactive secret shown once, then confirmed with a first code
  * from the app, which enables the factor, creates the backup codes and revokes the user's other
- * sessions (RV-04).
+ * sessions (OWASP ASVS 5.0 7.4.3; RFC 9700 §4.14.2).
  *
  * @module
  */

@@ -1,11 +1,11 @@
 /**
  * TOTP primitives (RFC 6238 on RFC 4226 HOTP): secret generation, enrolment URI and QR code, code
  * generation and verification. HOTP itself comes from `otpauth`; this module adds the checks
- * gatehouse is held to (MF-01 to MF-03): a CSPRNG secret of at least 160 bits, server time only,
+ * gatehouse is held to (RFC 6238 App. B, §4.2 to RFC 6238 §5.2; OWASP ASVS 5.0 6.5.5, 6.5.8): a CSPRNG secret of at least 160 bits, server time only,
  * a window of at most ±1 step, a 64-bit time step, and a constant-time comparison.
  *
- * Everything here is pure: no storage, no clock of its own. Replay protection (MF-04) and attempt
- * limits (MF-05) belong to the caller, which stores the step that {@link verifyTotp} returns.
+ * Everything here is pure: no storage, no clock of its own. Replay protection (RFC 6238 §5.2; OWASP ASVS 5.0 6.5.1) and attempt
+ * limits (NIST SP 800-63B-4 §3.2.2; RFC 4226 §7.3) belong to the caller, which stores the step that {@link verifyTotp} returns.
  *
  * @module
  */
@@ -32,7 +32,7 @@ export const MIN_TOTP_SECRET_BYTES = 16;
 /** Largest secret {@link generateTotpSecret} makes; more bytes than the SHA-512 output add nothing. */
 export const MAX_TOTP_SECRET_BYTES = 64;
 
-/** Largest verification window, in steps either side of the current one (RFC 6238 §5.2, MF-03). */
+/** Largest verification window, in steps either side of the current one (RFC 6238 §5.2, RFC 6238 §5.2; OWASP ASVS 5.0 6.5.5, 6.5.8). */
 export const MAX_TOTP_WINDOW = 1;
 
 /** A TOTP secret: RFC 4648 base32 text (as stored and shown at enrolment) or the raw bytes. */
@@ -54,7 +54,7 @@ export interface VerifyTotpInput extends TotpOptions {
   secret: TotpSecret;
   /** What the user typed. Anything but exactly `digits` ASCII digits is refused. */
   code: string;
-  /** Server time. Never take it from the request (MF-03). */
+  /** Server time. Never take it from the request (RFC 6238 §5.2; OWASP ASVS 5.0 6.5.5, 6.5.8). */
   now: Date;
   /** Steps accepted either side of the current one: 0 or 1. Default 1. Larger throws. */
   window?: number;
@@ -123,7 +123,7 @@ function toSecret(secret: TotpSecret): Secret {
  * A new TOTP secret: `bytes` bytes from the CSPRNG (`crypto.randomBytes`), as RFC 4648 base32
  * without padding (32 characters for the default 20 bytes).
  *
- * Checks that `bytes` is an integer from 20 to 64: MF-02 asks for at least 160 bits (RFC 4226 §4
+ * Checks that `bytes` is an integer from 20 to 64: RFC 4226 §4 R6; RFC 6238 §5.1 asks for at least 160 bits (RFC 4226 §4
  * R6, RFC 6238 §5.1). Store it only encrypted (see `sealSecret`), show it only at enrolment, and
  * never log it.
  */
@@ -140,7 +140,7 @@ export function generateTotpSecret(bytes = DEFAULT_TOTP_SECRET_BYTES): string {
  * The RFC 6238 time step `T = floor(unixSeconds / period)` for `now`, with T0 = 0.
  *
  * Computed in floating point from milliseconds and never passed through a 32-bit operation, so
- * times past 2^32 seconds (the 20000000000 vector, year 2603) keep their full value (MF-01).
+ * times past 2^32 seconds (the 20000000000 vector, year 2603) keep their full value (RFC 6238 App. B, §4.2).
  * Throws on an invalid date, a time before the epoch or a bad period.
  */
 export function totpStep(now: Date, period = 30): number {
@@ -176,19 +176,19 @@ export function totpCode(
 /**
  * Verifies a TOTP code against server time and returns the time step it matched, or `null`.
  *
- * - Time is `now`, supplied by the server; nothing from the request (MF-03).
+ * - Time is `now`, supplied by the server; nothing from the request (RFC 6238 §5.2; OWASP ASVS 5.0 6.5.5, 6.5.8).
  * - `window` is 0 or 1 (RFC 6238 §5.2); anything larger, negative or fractional throws, as do a
  *   bad secret, algorithm, digits, period or date (programming errors, not user errors).
  * - `code` must be exactly `digits` ASCII digits; anything else (letters, spaces, other lengths,
  *   non-strings) returns `null` without throwing and without computing a code.
  * - The expected code of every step from T-window to T+window is computed with `otpauth` and
  *   compared with `timingSafeEqual` over equal-length buffers. Every step is compared, with no
- *   early exit, so the time taken does not tell which step matched (MF-02, ASVS 11.2.4).
+ *   early exit, so the time taken does not tell which step matched (RFC 4226 §4 R6; RFC 6238 §5.1, ASVS 11.2.4).
  * - If the code matches several steps (a 10^-digits collision), the highest is returned, so that
- *   a caller storing it for replay protection (MF-04: reject a step ≤ the last accepted one) also
+ *   a caller storing it for replay protection (RFC 6238 §5.2; OWASP ASVS 5.0 6.5.1: reject a step ≤ the last accepted one) also
  *   refuses the same code later at the higher step.
  *
- * The caller must store the returned step and refuse any later step ≤ it, atomically (MF-04).
+ * The caller must store the returned step and refuse any later step ≤ it, atomically (RFC 6238 §5.2; OWASP ASVS 5.0 6.5.1).
  */
 export function verifyTotp(input: VerifyTotpInput): number | null {
   const { secret, code, now, window = 1, algorithm = 'SHA1', digits = 6, period = 30 } = input;
@@ -227,7 +227,7 @@ function checkLabelPart(name: string, value: unknown): string {
  * Checks: issuer and account name are non-empty, at most 256 characters, and contain neither `:`
  * (the label separator, which apps do not accept even encoded) nor control characters; the
  * secret is valid and at least 128 bits; the algorithm, digits and period are valid. The URI
- * holds the secret in clear: show it only at enrolment and never log it (MF-02).
+ * holds the secret in clear: show it only at enrolment and never log it (RFC 4226 §4 R6; RFC 6238 §5.1).
  */
 export function totpUri(input: TotpUriInput): string {
   return new TOTP({
@@ -248,7 +248,7 @@ export function totpUri(input: TotpUriInput): string {
  *
  * Checks that `uri` is an `otpauth://totp/` URI, so the helper is not used to render arbitrary
  * text. The image holds the secret: serve it only on the enrolment response with
- * `Cache-Control: no-store`, and never log it (MF-02).
+ * `Cache-Control: no-store`, and never log it (RFC 4226 §4 R6; RFC 6238 §5.1).
  */
 export async function totpQrSvg(uri: string): Promise<string> {
   if (typeof uri !== 'string' || !uri.startsWith(URI_PREFIX)) {

@@ -2,7 +2,7 @@
  * Client credentials as a client of another issuer (RFC 6749 §4.4): a small helper that obtains
  * an access token for outbound calls, caches it, and fetches a new one shortly before it
  * expires. Built on oauth4webapi: `client_secret_basic` form-urlencodes the id and secret before
- * base64 (RFC 6749 §2.3.1, OA-10), the issuer's metadata is discovered and its `issuer` compared
+ * base64 (RFC 6749 §2.3.1, RFC 6749 §2.3.1, §4.4.3; RFC 9700 §2.5), the issuer's metadata is discovered and its `issuer` compared
  * exactly, and `https:` is required unless `allowInsecureRequests` is set for tests.
  *
  * @example

@@ -4,7 +4,7 @@
  * and how accounts are linked. Validated with the rest of the configuration by `parseConfig`;
  * errors name the field, e.g. `oauth.providers.github.clientSecret`.
  *
- * Hardened by default (RFC 9700, OA-08): every provider URL must be `https:` unless
+ * Hardened by default (RFC 9700, RFC 9700 §2.1.2, §2.4, §2.6; RFC 6749 §10.9): every provider URL must be `https:` unless
  * `allowInsecureRequests` is set (tests on loopback only); only the authorization code flow with
  * PKCE S256 exists, so `responseType` other than `code` and grants like `password` are refused.
  *
@@ -46,7 +46,7 @@ const scopeToken = z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'must be an R
 /** Fields every provider has. */
 const common = {
   clientId: z.string().min(1),
-  /** The redirect URI registered at the provider, used verbatim in both requests (OA-04). */
+  /** The redirect URI registered at the provider, used verbatim in both requests (RFC 6749 §4.1.3; RFC 9700 §2.1, §4.1.3). */
   redirectUri: z.url({ protocol: /^https?$/ }),
   /** Keep the provider's tokens (encrypted with `oauth.tokenKeys`) to call its API for the user. */
   storeTokens: z.boolean().default(false),
@@ -81,7 +81,7 @@ const oidcSchema = z
   .object({
     type: z.literal('oidc'),
     ...common,
-    /** The issuer identifier; its `/.well-known/openid-configuration` must name exactly it (OA-03). */
+    /** The issuer identifier; its `/.well-known/openid-configuration` must name exactly it (RFC 9207 §2.4; RFC 9700 §4.4.2.1–4.4.2.2). */
     issuer: z.url(),
     /** Omit for a public client (PKCE only). */
     clientSecret: z.string().min(1).optional(),
@@ -127,15 +127,15 @@ export const oauthConfigSchema = z
     providers: z.record(providerName, providerSchema).default({}),
     /**
      * Allow `http:` provider URLs. For tests against servers on loopback only: never in
-     * production (OA-08). Default false.
+     * production (RFC 9700 §2.1.2, §2.4, §2.6; RFC 6749 §10.9). Default false.
      */
     allowInsecureRequests: z.boolean().default(false),
-    /** Lifetime of a login attempt (state, PKCE verifier, nonce), seconds; at most 10 minutes (OA-01). */
+    /** Lifetime of a login attempt (state, PKCE verifier, nonce), seconds; at most 10 minutes (RFC 6749 §10.12; RFC 9700 §2.1, §2.1.1, §4.7.1). */
     flowTtl: z.number().int().min(30).max(600).default(600),
     /** Lifetime of the one-time login code of token mode, seconds. Default 60. */
     loginCodeTtl: z.number().int().min(10).max(300).default(60),
     /**
-     * Where users may be sent after login (RD-01): same-origin relative paths always; absolute
+     * Where users may be sent after login (OWASP ASVS 5.0 3.7.2; RFC 9700 §4.11.1): same-origin relative paths always; absolute
      * URLs only on these origins (e.g. `https://app.example.com`). Anything else becomes `defaultReturnTo`.
      */
     allowedReturnOrigins: z.array(z.url({ protocol: /^https?$/ })).default([]),
@@ -148,7 +148,7 @@ export const oauthConfigSchema = z
       .default('/'),
     /**
      * Link a provider login to an existing local account with the same email when the provider
-     * says the email is verified. Default false (OA-06): the user signs in and links explicitly.
+     * says the email is verified. Default false (OWASP ASVS 5.0 6.8.1, 10.5.2, 10.3.3): the user signs in and links explicitly.
      */
     linkByEmail: z.boolean().default(false),
     /** Create a local account at the first login through a provider. Default true. */

@@ -1,7 +1,7 @@
 /**
  * Errors of the OAuth/OIDC client flows. Each is an {@link AuthError} with a stable code, so the
  * HTTP layer maps it like any other. Messages are generic: nothing the provider sent (an
- * `error_description`, a claim value) is ever part of a message (OA-09).
+ * `error_description`, a claim value) is ever part of a message (RFC 9207 §2.4; OWASP ASVS 5.0 1.2.1).
  *
  * @module
  */
@@ -16,7 +16,7 @@ export class UnknownProviderError extends AuthError {
 
 /**
  * The callback's `state` is missing, unknown, expired, already used, bound to another browser
- * (no or another flow cookie) or to another provider (RFC 6749 §10.12, OA-01). Nothing was created.
+ * (no or another flow cookie) or to another provider (RFC 6749 §10.12, RFC 6749 §10.12; RFC 9700 §2.1, §2.1.1, §4.7.1). Nothing was created.
  */
 export class InvalidOAuthStateError extends AuthError {
   constructor() {
@@ -69,7 +69,7 @@ export class ProviderEmailNotVerifiedError extends AuthError {
 
 /**
  * A local account already uses the provider's email and linking by email is off (the default,
- * OA-06): sign in to that account and link the provider from there.
+ * OWASP ASVS 5.0 6.8.1, 10.5.2, 10.3.3): sign in to that account and link the provider from there.
  */
 export class AccountExistsError extends AuthError {
   constructor() {

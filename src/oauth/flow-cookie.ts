@@ -1,6 +1,6 @@
 /**
  * The flow cookie that binds a login attempt to the browser that started it (RFC 6749 §10.12,
- * RFC 9700 §4.7.1, OA-01). Its value is a fresh 256-bit binding and an HMAC-SHA256 over it and the
+ * RFC 9700 §4.7.1, RFC 6749 §10.12; RFC 9700 §2.1, §2.1.1, §4.7.1). Its value is a fresh 256-bit binding and an HMAC-SHA256 over it and the
  * provider name; the login attempt stored server-side keeps only the binding's SHA-256. The
  * callback needs all three to agree: the signed cookie, the stored attempt found by `state`, and
  * the binding hash in it. So a `state` from another browser, a planted or forged cookie, or a

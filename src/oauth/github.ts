@@ -1,7 +1,7 @@
 /**
  * The GitHub provider's profile (GitHub speaks plain OAuth 2.0, not OpenID Connect): the user from
  * `GET /user` and the primary email from `GET /user/emails`, with GitHub's own `verified` flag.
- * The identity is the numeric `id` (OA-06), never the `login`, which users can rename and others
+ * The identity is the numeric `id` (OWASP ASVS 5.0 6.8.1, 10.5.2, 10.3.3), never the `login`, which users can rename and others
  * can then take.
  *
  * @module

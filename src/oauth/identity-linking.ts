@@ -1,5 +1,5 @@
 /**
- * Which local user a provider login becomes (OA-06). The identity is `(issuer, subject)`; email
+ * Which local user a provider login becomes (OWASP ASVS 5.0 6.8.1, 10.5.2, 10.3.3). The identity is `(issuer, subject)`; email
  * never identifies anyone on its own:
  *
  * - A known identity logs in its user (whatever email the provider reports now).

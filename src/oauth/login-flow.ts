@@ -15,7 +15,7 @@ import type { Provider } from './providers.js';
 /** What a login attempt keeps server-side (in the StateStore) between start and callback. */
 export interface FlowRecord {
   readonly provider: string;
-  /** The issuer the attempt was started with; `iss` and the ID token must name it (OA-03). */
+  /** The issuer the attempt was started with; `iss` and the ID token must name it (RFC 9207 §2.4; RFC 9700 §4.4.2.1–4.4.2.2). */
   readonly issuer: string;
   readonly redirectUri: string;
   /** PKCE code verifier (RFC 7636): 256 random bits, 43 characters. */
@@ -109,7 +109,7 @@ export async function checkAuthorizationResponse(
   }
 }
 
-/** Refuses a token response that carries `error`, even at HTTP 200 (GitHub answers that way, OA-09). */
+/** Refuses a token response that carries `error`, even at HTTP 200 (GitHub answers that way, RFC 9207 §2.4; OWASP ASVS 5.0 1.2.1). */
 async function refuseErrorBody(response: Response): Promise<void> {
   if (response.status !== 200) return;
   const body: unknown = await response
@@ -122,9 +122,9 @@ async function refuseErrorBody(response: Response): Promise<void> {
 }
 
 /**
- * Exchanges the code (with the stored PKCE verifier and the configured redirect URI, OA-04),
+ * Exchanges the code (with the stored PKCE verifier and the configured redirect URI, RFC 6749 §4.1.3; RFC 9700 §2.1, §4.1.3),
  * validates the ID token for OpenID Connect (signature against the issuer's JWKS, `iss`, `aud`,
- * `azp`, `exp`, `iat`, and `nonce`, OA-05), and reads the profile.
+ * `azp`, `exp`, `iat`, and `nonce`, OIDC Core §3.1.3.7; RFC 9700 §4.5.3.2), and reads the profile.
  */
 export async function exchangeCode(
   provider: Provider,

@@ -1,6 +1,6 @@
 /**
  * How a provider login ends for the local account: the same account-state rules as a password
- * login (LG-06), `login.failed` with a reason, or tokens and `login.succeeded`.
+ * login (OWASP ASVS 5.0 6.3.4, 6.1.3), `login.failed` with a reason, or tokens and `login.succeeded`.
  *
  * @module
  */
@@ -24,7 +24,7 @@ class AccountUnavailableError extends OAuthFailedError {
   }
 }
 
-/** LG-06: a provider login obeys the same account state as a password login. */
+/** OWASP ASVS 5.0 6.3.4, 6.1.3: a provider login obeys the same account state as a password login. */
 export async function assertMayLogIn(ctx: OAuthFlowContext, user: UserRecord): Promise<void> {
   if (!user.isActive) throw new AccountUnavailableError('account_disabled');
   const lock = await ctx.options.lockout.state(user.id);

@@ -1,5 +1,5 @@
 /**
- * The start of a login with an identity provider (OA-01): rate limited per IP (RL-06), the
+ * The start of a login with an identity provider (RFC 6749 §10.12; RFC 9700 §2.1, §2.1.1, §4.7.1): rate limited per IP (OWASP ASVS 5.0 6.6.3; NIST SP 800-63B-4 §3.2.2), the
  * attempt kept server-side under the SHA-256 of its state for at most `oauth.flowTtl`, and the
  * provider URL with the signed flow cookie that binds the attempt to this browser.
  *

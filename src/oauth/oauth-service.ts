@@ -2,16 +2,16 @@
  * OAuthService: login with an identity provider (authorization code flow with PKCE), linking
  * identities, and the provider tokens kept for the user. `gatehouse.oauth`.
  *
- * - {@link OAuthService.startLogin} rate-limits per IP (RL-06), keeps the attempt server-side
+ * - {@link OAuthService.startLogin} rate-limits per IP (OWASP ASVS 5.0 6.6.3; NIST SP 800-63B-4 §3.2.2), keeps the attempt server-side
  *   (state as a SHA-256 key, PKCE verifier, nonce, issuer, redirect URI, return target; at most
- *   10 minutes, OA-01) and returns the provider URL and the signed flow cookie that binds the
+ *   10 minutes, RFC 6749 §10.12; RFC 9700 §2.1, §2.1.1, §4.7.1) and returns the provider URL and the signed flow cookie that binds the
  *   attempt to this browser.
  * - {@link OAuthService.completeLogin} takes the attempt by `state` (single use), checks the
  *   flow cookie, `iss`, the provider's error, exchanges the code, validates the ID token, and
  *   resolves the local user. Its result says whether a session may be issued now (cookie mode) or
  *   a one-time login code goes back to the app, to be exchanged with
  *   {@link OAuthService.exchangeLoginCode} (token mode, and any account with a second factor).
- * - The provider's tokens never leave the server (OA-07); gatehouse issues its own.
+ * - The provider's tokens never leave the server (OWASP ASVS 5.0 10.1.1; RFC 9700 §4.2.4, §4.3); gatehouse issues its own.
  *
  * `OAuthService` is the facade: the login lives in `login-start.ts`, `login-callback.ts` and
  * `login-outcome.ts`, unlinking in `identity-unlink.ts`, and their shared state in
@@ -131,7 +131,7 @@ export class OAuthService {
   /**
    * Discovers every OpenID Connect provider now (otherwise it happens at the first login), so a
    * misconfiguration shows at start-up: a discovery document naming another issuer throws
-   * {@link ConfigError} (OA-03); an unreachable issuer throws `ProviderUnavailableError`.
+   * {@link ConfigError} (RFC 9207 §2.4; RFC 9700 §4.4.2.1–4.4.2.2); an unreachable issuer throws `ProviderUnavailableError`.
    */
   async discover(): Promise<void> {
     for (const name of this.providers.names) await this.providers.get(name).metadata();
@@ -139,7 +139,7 @@ export class OAuthService {
 
   /**
    * Starts a login (or, with `linkUserId`, links a provider to that signed-in user). `returnTo`
-   * is checked now (RD-01); an unsafe one becomes `oauth.defaultReturnTo`.
+   * is checked now (OWASP ASVS 5.0 3.7.2; RFC 9700 §4.11.1); an unsafe one becomes `oauth.defaultReturnTo`.
    */
   async startLogin(
     providerName: string,

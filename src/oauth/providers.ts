@@ -51,7 +51,7 @@ function clientAuthFor(config: ProviderConfig): oauth.ClientAuth {
 
 /**
  * Discovers an OpenID Connect issuer (OIDC Discovery 1.0 §4). The document's `issuer` must equal
- * the configured one exactly (OA-03, RFC 8414 §3.3), and so must every `iss` later.
+ * the configured one exactly (RFC 9207 §2.4; RFC 9700 §4.4.2.1–4.4.2.2, RFC 8414 §3.3), and so must every `iss` later.
  *
  * @throws ConfigError when the document names another issuer (a misconfiguration or a mix-up attack).
  * @throws ProviderUnavailableError when the issuer cannot be reached or answers something else.

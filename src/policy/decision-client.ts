@@ -3,7 +3,7 @@
  * {@link PolicyEvaluator}, answered by a remote AuthZEN PDP (see {@link createDecisionService}),
  * so a service's guards delegate to it unchanged.
  *
- * Fails closed (AZ-02): a timeout, a network error, a non-200 answer or a malformed one is
+ * Fails closed (OWASP ASVS 5.0 16.5.3): a timeout, a network error, a non-200 answer or a malformed one is
  * `{ allowed: false, code: 'pdp_unavailable' }`, within `timeoutMs`, and the client never throws.
  * Contextual tuples have no AuthZEN form: a request carrying them is denied with `invalid_request`
  * (dropping them silently could turn a `but not` into a grant).
@@ -18,7 +18,7 @@ import type { DecisionCode } from './explanation.js';
 
 /**
  * Options of {@link createDecisionClient}. With `events`, a decision the PDP could not give
- * (`pdp_unavailable`) is reported as an `authz.decision` event (AZ-02); `logDecisions` widens that.
+ * (`pdp_unavailable`) is reported as an `authz.decision` event (OWASP ASVS 5.0 16.5.3); `logDecisions` widens that.
  */
 export interface DecisionClientOptions extends DecisionEventOptions {
   /** Base URL of the PDP, e.g. `http://authz.internal:3100` (the endpoints are appended). */

@@ -4,7 +4,7 @@
  *
  * Both are off by default. With `events` (the `SecurityEvents` bus of `createGatehouse`, or your
  * own), every fail-closed decision — a store failure, a condition with a missing or wrongly typed
- * attribute, a depth or budget limit, a malformed request — is reported (AZ-02: deny, and log it);
+ * attribute, a depth or budget limit, a malformed request — is reported (OWASP ASVS 5.0 16.5.3: deny, and log it);
  * `logDecisions: 'denied'` adds every deny, `'all'` every decision. The event carries the subject,
  * action and resource as `type:id` strings, the outcome, the stable decision code and the latency;
  * never attributes, context or tuples (they may hold personal data).
@@ -35,7 +35,7 @@ export interface DecisionLogOptions extends DecisionEventOptions {
 const DECIDED: ReadonlySet<string> = new Set(['granted', 'not_granted', 'no_matching_rule', 'deny_rule']);
 
 /**
- * `true` when a decision code is a deny because evaluation failed (AZ-02) — a store failure, a
+ * `true` when a decision code is a deny because evaluation failed (OWASP ASVS 5.0 16.5.3) — a store failure, a
  * condition input, a limit, a malformed request, a decision service that could not be asked —
  * and not because the data says no.
  */

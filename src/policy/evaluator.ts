@@ -4,13 +4,13 @@
  *
  * Semantics follow OpenFGA: union grants if any operand grants, intersection if all do, exclusion
  * if the base does and the subtracted part does not. Added guarantees:
- * - Deny by default (AZ-01): an unknown type, relation/action or a malformed request is denied
+ * - Deny by default (OWASP ASVS 5.0 8.2.1, 15.3.6): an unknown type, relation/action or a malformed request is denied
  *   with `no_matching_rule` / `invalid_request`; names are looked up in `Map`s only.
- * - Fail closed (AZ-02): an error anywhere (a condition input that fails its zod schema, a
+ * - Fail closed (OWASP ASVS 5.0 16.5.3): an error anywhere (a condition input that fails its zod schema, a
  *   condition that throws or returns a non-boolean, a store failure) is an `error` outcome that
  *   denies, unless an independent branch of a union grants. `check` never throws. With `events`,
  *   every fail-closed decision is reported as an `authz.decision` security event.
- * - Bounded (AZ-06): a path that revisits an `object#relation` is cut (contributes nothing), and
+ * - Bounded (OWASP Authorization Cheat Sheet): a path that revisits an `object#relation` is cut (contributes nothing), and
  *   a path longer than `maxDepth` (25) or a check that evaluates more than `maxEvaluations`
  *   relations ends in `depth_exceeded` / `budget_exceeded`, i.e. a deny.
  * - A cut cycle in a negative position (an exclusion's subtracted part or a deny rule) is

@@ -1,5 +1,5 @@
 /**
- * Field-level authorization (AZ-04, ASVS 8.2.3 and 15.3.3): which fields of a resource a subject
+ * Field-level authorization (OWASP ASVS 5.0 8.2.3, 15.3.3, ASVS 8.2.3 and 15.3.3): which fields of a resource a subject
  * may read, and whether it may write the fields of an incoming change.
  *
  * A {@link FieldPolicy} names, per field, the action (a relation or permission of the policy

@@ -10,7 +10,7 @@
  *
  * {@link compileModel} validates the data once and turns it into {@link CompiledModel}: every
  * name lives in a `Map`, so `__proto__`, `constructor` or `toString` can never resolve to an
- * object prototype member (AZ-01).
+ * object prototype member (OWASP ASVS 5.0 8.2.1, 15.3.6).
  *
  * @module
  */
@@ -73,7 +73,7 @@ export interface ConditionInput {
 /**
  * A named ABAC condition. `params` is a zod schema for the {@link ConditionInput} it reads: a
  * missing or wrongly typed attribute fails the parse and the check is denied with the reason
- * `condition_input_invalid` (fail closed, AZ-02). `evaluate` must return exactly `true` to grant.
+ * `condition_input_invalid` (fail closed, OWASP ASVS 5.0 16.5.3). `evaluate` must return exactly `true` to grant.
  */
 export interface ConditionDefinition<S extends z.ZodType = z.ZodType> {
   readonly params: S;

@@ -1,7 +1,7 @@
 /**
  * The names of the policy model — types, relations, permissions, conditions, fields — and why
  * they are restricted: they never contain `:`, `#` or `@` (tuple keys stay unambiguous) and never
- * name an `Object.prototype` member (a lookup can never reach the prototype chain, AZ-01).
+ * name an `Object.prototype` member (a lookup can never reach the prototype chain, OWASP ASVS 5.0 8.2.1, 15.3.6).
  *
  * @module
  */

@@ -5,7 +5,7 @@
  * Precedence, documented once: a role's effective permissions are its own plus those it inherits
  * (all of a parent's, or only the named subset), minus every permission denied by the role or by
  * a role it inherits from. Across the several roles of one subject, a deny from any of them wins
- * over a grant from any other. Unknown roles and permissions grant nothing (AZ-01).
+ * over a grant from any other. Unknown roles and permissions grant nothing (OWASP ASVS 5.0 8.2.1, 15.3.6).
  *
  * @module
  */
@@ -70,7 +70,7 @@ const EMPTY: ReadonlySet<string> = new Set();
 
 /**
  * Compiles role definitions. Checks that every name is safe, every parent exists, the
- * inheritance graph has no cycle (refused at definition time, AZ-06), and a subset names only
+ * inheritance graph has no cycle (refused at definition time, OWASP Authorization Cheat Sheet), and a subset names only
  * permissions the parent effectively has (so a typo is an error, not a silent loss of access).
  */
 export function defineRoles(definitions: Readonly<Record<string, RoleDefinition>>): Roles {

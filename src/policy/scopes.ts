@@ -1,5 +1,5 @@
 /**
- * Token scopes inside policy decisions (AZ-07): the `authorize` guard passes the principal's
+ * Token scopes inside policy decisions (OWASP ASVS 5.0 10.3.2, 10.3.3): the `authorize` guard passes the principal's
  * scopes (and, for a token of another issuer, its `iss`) as subject attributes, so a model can
  * require a scope next to its relations — e.g. `edit: editor and condition(scope_docs_write)`:
  * a token limited to `docs:read` is then refused an edit even by a document's editor.

@@ -71,7 +71,7 @@ const externalIssuerSchema = z
      * The policy type this issuer's subjects are asked about in `authorize`: the decider sees
      * `<subjectType>:<sub>` with the issuer among its attributes. Default `external_user`, so a rule
      * written for your own users (`user:*`, `user:<id>`) never admits another issuer's subject whose
-     * `sub` happens to equal one of your user ids (identity is `iss` + `sub`, AZ-07). Give each
+     * `sub` happens to equal one of your user ids (identity is `iss` + `sub`, OWASP ASVS 5.0 10.3.2, 10.3.3). Give each
      * issuer its own type when several are trusted; use `user` only when this issuer's `sub` values
      * are your own user ids (e.g. another service on the same user store).
      */

@@ -34,7 +34,7 @@ const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 /** What a verified external access token says. */
 export interface ExternalTokenClaims {
-  /** The issuer (exactly as configured). Identity is `issuer` + `subject` (AZ-07). */
+  /** The issuer (exactly as configured). Identity is `issuer` + `subject` (OWASP ASVS 5.0 10.3.2, 10.3.3). */
   readonly issuer: string;
   /** `sub`: the user or client at that issuer. */
   readonly subject: string;

@@ -269,7 +269,7 @@ export interface ApiKeyRepository {
 }
 
 /**
- * An account at an external identity provider linked to a local user (OA-06). The identity is
+ * An account at an external identity provider linked to a local user (OWASP ASVS 5.0 6.8.1, 10.5.2, 10.3.3). The identity is
  * `(issuer, subject)`: the OIDC `iss` and `sub`, or for GitHub `https://github.com` and the
  * numeric user id — never an email or a login name, which can change hands.
  */

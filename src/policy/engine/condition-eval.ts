@@ -2,7 +2,7 @@
  * Internal evaluation results (with the shared ones of the non-explaining walk) and ABAC
  * condition evaluation for the {@link PolicyEvaluator}.
  * A condition's input is parsed with its zod schema first: a missing or wrongly typed attribute,
- * a throw or a non-boolean result is an `error` outcome, which denies (fail closed, AZ-02).
+ * a throw or a non-boolean result is an `error` outcome, which denies (fail closed, OWASP ASVS 5.0 16.5.3).
  *
  * @module
  */

@@ -5,7 +5,7 @@
  *
  * Strategy: candidate generation through the store's indexes, then a `check` of every candidate.
  * Generation over-approximates (it ignores intersections, exclusions, denies and conditions) and
- * the check decides, so a listed result is always one that `check` allows (AZ-03) and the two
+ * the check decides, so a listed result is always one that `check` allows (OWASP ASVS 5.0 8.2.2, 8.4.1) and the two
  * can never disagree.
  *
  * - `listResources` walks the model backwards from the subject: the tuples naming the subject or

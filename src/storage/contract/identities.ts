@@ -1,7 +1,7 @@
 /**
  * The {@link AccountRepository} (linked identities) contract suite: every implementation
  * (memory, SQLite, a user's own) must pass it unchanged. Login through a provider rests on
- * `(issuer, subject)` being unique and on lookups matching it exactly (OA-06), so those are the
+ * `(issuer, subject)` being unique and on lookups matching it exactly (OWASP ASVS 5.0 6.8.1, 10.5.2, 10.3.3), so those are the
  * important tests.
  *
  * @module

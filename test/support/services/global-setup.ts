@@ -5,8 +5,8 @@
  *   else (`.ci/run` starts its own and sets them).
  * - Otherwise a server is started here when its binaries exist (`initdb` + `pg_ctl`,
  *   `redis-server`) and stopped at the end.
- * - Otherwise: under `CI=true` the run fails; on a developer's machine the suites that need the
- *   server are reported as not run, with the reason (see `test/support/services/index.ts`).
+ * - Otherwise: under `CI=true` the run fails; elsewhere each suite that needs the server fails
+ *   with one test saying what to install (see `test/support/services/index.ts`).
  */
 import type { TestProject } from 'vitest/node';
 import { postgresBinariesAvailable, startPostgresServer } from './postgres-server.js';
@@ -37,7 +37,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       postgresUrl = server.url;
     } else {
       postgresMissing =
-        'PostgreSQL suites not run: set GATEHOUSE_TEST_DATABASE_URL or put initdb and pg_ctl (PostgreSQL 15) on PATH';
+        'PostgreSQL server missing: set GATEHOUSE_TEST_DATABASE_URL or put initdb and pg_ctl (PostgreSQL 15) on PATH';
     }
   }
 
@@ -50,7 +50,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       redisUrl = server.url;
     } else {
       redisMissing =
-        'Redis suites not run: set GATEHOUSE_TEST_REDIS_URL or install redis-server (Debian: apt-get install redis-server)';
+        'Redis server missing: set GATEHOUSE_TEST_REDIS_URL or install redis-server (Debian: apt-get install redis-server)';
     }
   }
 

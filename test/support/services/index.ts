@@ -1,15 +1,17 @@
 /**
  * What test files use to reach the PostgreSQL and Redis servers of the run (see `global-setup.ts`):
  * `describeWithPostgres` / `describeWithRedis` declare a suite that runs against the server, or,
- * on a developer's machine without it, one visibly not-run test saying why. In CI a missing server
- * has already failed the run.
+ * on a machine without it, one failing test saying what to install (no suite is skipped for want of
+ * a service). In CI a missing server has already failed the run.
  */
 import { describe, inject, it } from 'vitest';
 
 function describeWith(url: string | null, missing: string, name: string, body: (url: string) => void): void {
   if (url === null) {
     describe(name, () => {
-      it.skip(missing, () => undefined);
+      it('needs its server', () => {
+        throw new Error(missing);
+      });
     });
     return;
   }
