@@ -7,7 +7,7 @@
  * gatehouse's own errors from a custom store or decider (e.g. `AlreadyRegisteredError` for a
  * uniqueness violation), or to read a class-specific field.
  *
- * @module
+ * @module gatehouse/errors
  */
 export { UnknownRoleError } from './auth/role-change.js';
 export { InvalidClientError, UnauthorizedClientError } from './clients/errors.js';
@@ -73,8 +73,9 @@ export { InvalidCursorError } from './policy/cursor.js';
 export { FieldAccessError, FieldPolicyError } from './policy/fields.js';
 export { PolicyModelError } from './policy/model.js';
 export { TupleValidationError } from './policy/relationship-store.js';
-export { ListQueryError } from './policy/reverse-types.js';
+export { ListQueryError, type ListQueryErrorCode } from './policy/reverse-types.js';
 export { RoleDefinitionError } from './policy/roles.js';
+export { UnsupportedByStoreError } from './storage/store-errors.js';
 export type {
   TokenCheck,
   TokenErrorOptions,

@@ -53,6 +53,7 @@ import type {
   ProviderUnavailableError,
   UnknownProviderError,
 } from './oauth/errors.js';
+import type { UnsupportedByStoreError } from './storage/store-errors.js';
 
 /**
  * The class gatehouse throws each code with, so that {@link isAuthError} narrows to it: with
@@ -105,4 +106,5 @@ export interface AuthErrorByCode {
   ERR_OAUTH_TOKENS_UNAVAILABLE: ProviderTokensUnavailableError;
   ERR_OAUTH_LAST_SIGN_IN_METHOD: LastSignInMethodError;
   ERR_SIGNING_NOT_CONFIGURED: SigningNotConfiguredError;
+  ERR_UNSUPPORTED_BY_STORE: UnsupportedByStoreError;
 }

@@ -71,6 +71,8 @@ export const AUTH_ERROR_CODES = [
   'ERR_OAUTH_LAST_SIGN_IN_METHOD',
   // A key set of public keys only (a resource server) asked to sign.
   'ERR_SIGNING_NOT_CONFIGURED',
+  // The configured store does not implement an optional repository method (e.g. listing users).
+  'ERR_UNSUPPORTED_BY_STORE',
 ] as const;
 
 /** A stable error code of an {@link AuthError}. */
@@ -78,7 +80,7 @@ export type AuthErrorCode = (typeof AUTH_ERROR_CODES)[number];
 
 const KNOWN_CODES: ReadonlySet<string> = new Set(AUTH_ERROR_CODES);
 
-/** One problem with one input field, as reported by {@link ValidationError} and {@link WeakPasswordError}. */
+/** One problem with one input field, as reported by `ValidationError` and `WeakPasswordError`. */
 export interface FieldIssue {
   /** Dotted path of the field, e.g. `email` or `password`. */
   readonly field: string;

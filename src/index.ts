@@ -14,11 +14,12 @@
  * - `gatehouse/sqlite`, `gatehouse/postgres`, `gatehouse/redis`: the stores.
  * - `gatehouse/openfga`: OpenFGA models; `gatehouse/testing`: the store contract suites.
  *
- * @module
+ * @module gatehouse
  */
 
 // --- The services, as createGatehouse wires them (types: reach them through the Gatehouse) ----
 export type { AccountService } from './account/account-service.js';
+export type { ListUsersOptions, UserPage } from './account/user-listing.js';
 export type {
   ApiKeyInfo,
   ApiKeyService,
@@ -86,11 +87,13 @@ export type { PasswordService, VerifyResult } from './password/password-service.
 export { DEFAULT_PASSWORD_POLICY, type PasswordPolicy } from './password/policy.js';
 // --- Authorization: the policy evaluator ------------------------------------------------------
 export { defineModel } from './policy/builder.js';
+export type { DecisionCacheOptions } from './policy/decision-cache.js';
 export {
   createDecisionClient,
   type DecisionClient,
   type DecisionClientOptions,
 } from './policy/decision-client.js';
+export type { AttributeLookup, PolicyInformationPoint } from './policy/decision-pip.js';
 export {
   bearerAuthenticator,
   createDecisionService,
@@ -170,6 +173,8 @@ export {
   type StateStore,
   type Store,
   type TotpRecord,
+  type UserListPosition,
+  type UserListQuery,
   type UserPatch,
   type UserRecord,
   type UserRepository,

@@ -3,7 +3,7 @@
  * CEL conditions, into the gatehouse policy evaluator. A subpath of its own, so that the parser
  * (antlr4) and the CEL evaluator load only for applications that use them.
  *
- * @module
+ * @module gatehouse/openfga
  */
 export { CelConditionError, celCondition, IpAddress, type OpenFgaParameterType } from './policy/cel.js';
 export {

@@ -17,7 +17,7 @@
  *
  * describeStoreContract('my store', () => createMyStore());
  *
- * @module
+ * @module gatehouse/testing
  */
 export {
   addMs,
@@ -48,4 +48,5 @@ export {
   type StoreContractOptions,
   type TokenContractOptions,
   type TokenPeerFactory,
+  type UserContractOptions,
 } from './storage/contract/index.js';

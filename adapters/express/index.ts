@@ -25,7 +25,7 @@
  * app.get('/docs/:id', gh.authenticate(), gh.authorize('viewer', (req) => ({ type: 'doc', id: req.params.id })), handler);
  * ```
  *
- * @module
+ * @module gatehouse/express
  */
 import express, {
   type NextFunction,

@@ -26,7 +26,7 @@
  * }, handler);
  * ```
  *
- * @module
+ * @module gatehouse/fastify
  */
 import type {
   FastifyError,

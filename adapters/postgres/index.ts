@@ -1,5 +1,5 @@
 /**
- * `gatehouse/postgres`: every repository of the {@link Store} on PostgreSQL, through node-postgres
+ * `gatehouse/postgres`: every repository of the `Store` on PostgreSQL, through node-postgres
  * (`pg`, an optional peer dependency: install `pg@8` to use this subpath). This is the store for a
  * service running several instances: everything durable (users, tokens, families, identities,
  * clients, API keys, relationships) and, unless Redis takes them, counters and short-lived state
@@ -19,7 +19,7 @@
  * const store = await createPostgresStore({ pool });
  * const gatehouse = createGatehouse({ store, tokens: { secret: process.env.GATEHOUSE_SECRET! } });
  *
- * @module
+ * @module gatehouse/postgres
  */
 import pg from 'pg';
 import { ConfigError } from '../../src/errors.js';
@@ -93,7 +93,7 @@ export interface PostgresStoreOptions {
   readonly relationships?: PostgresRelationshipStoreOptions;
 }
 
-/** A {@link Store} on PostgreSQL, plus the pool and schema it uses. */
+/** A `Store` on PostgreSQL, plus the pool and schema it uses. */
 export interface PostgresStore extends Store {
   readonly users: PostgresUserRepository;
   readonly tokens: PostgresTokenRepository;
@@ -121,7 +121,7 @@ const POOL_DEFAULTS: pg.PoolConfig = {
 
 /**
  * Connects to PostgreSQL, brings the schema up to {@link POSTGRES_SCHEMA_VERSION} (or checks it,
- * with `migrate: false`) and returns a {@link Store} on it.
+ * with `migrate: false`) and returns a `Store` on it.
  *
  * @throws ConfigError when both or neither of `pool` and `connectionString` are given, or the
  *   schema name is not a plain lower-case identifier.

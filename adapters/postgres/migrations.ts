@@ -200,6 +200,15 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = Object.freeze([
       );
     `,
   },
+  {
+    version: 2,
+    name: 'users by creation',
+    // Listing users for administrators (UserRepository.list) reads pages in (created_at, id)
+    // order after the last user of the previous page: an index range, never a scan of the table.
+    sql: (s: string) => `
+      CREATE INDEX users_created_at_id_idx ON ${s}.users (created_at, id);
+    `,
+  },
 ]);
 
 /** The schema version this release of gatehouse writes and expects: the last migration's version. */

@@ -259,6 +259,7 @@ export class PostgresRelationshipStore implements RelationshipStore {
     this.#readBatch = named(readBatchSql(table));
   }
 
+  /** Writes a batch atomically (all or none); an existing tuple gets the new condition. A tuple the model does not admit rejects the batch with `TupleValidationError`. */
   async write(tuples: readonly RelationshipTuple[]): Promise<void> {
     if (!Array.isArray(tuples)) throw new TupleValidationError(-1, 'tuples must be an array');
     // One row per key, the last of the batch winning (a statement may not update a row twice).
@@ -281,6 +282,7 @@ export class PostgresRelationshipStore implements RelationshipStore {
     if (rows.size > 0) await run(this.#db, this.#write, columns([...rows.values()], 8));
   }
 
+  /** Deletes a batch atomically; a tuple that is not stored is skipped. */
   async delete(tuples: readonly RelationshipTuple[]): Promise<void> {
     if (!Array.isArray(tuples)) throw new TupleValidationError(-1, 'tuples must be an array');
     const keys = new Map<string, string[]>();

@@ -13,6 +13,7 @@ import type { Pool, QueryConfig, QueryResult, QueryResultRow } from 'pg';
  * `pg.PoolClient` or a `pg.Client` (for instance one inside a transaction of your own).
  */
 export interface Queryable {
+  /** Runs one parameterized statement (`pg`'s `Pool#query` and `Client#query` have this shape). */
   query<R extends QueryResultRow = QueryResultRow>(config: QueryConfig<unknown[]>): Promise<QueryResult<R>>;
 }
 

@@ -7,8 +7,17 @@
  * @module
  */
 import { AlreadyRegisteredError } from '../../src/errors.js';
-import type { NewUser, UserPatch, UserRecord, UserRepository } from '../../src/storage/types.js';
+import type {
+  NewUser,
+  UserListQuery,
+  UserPatch,
+  UserRecord,
+  UserRepository,
+} from '../../src/storage/types.js';
 import { hasNul, isUniqueViolation, isUuid, named, type Queryable, quoteSchema, run } from './sql.js';
+
+/** The smallest uuid: stands for a listing position whose id is not a uuid. */
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
 /** A row of `users` as pg returns it. */
 export interface UserRow {
@@ -67,6 +76,8 @@ export class PostgresUserRepository implements UserRepository {
   readonly #update;
   readonly #delete;
   readonly #count;
+  readonly #first;
+  readonly #after;
 
   /** `db` is a `pg.Pool` (or a client); `schema` the schema holding the tables (default `gatehouse`). */
   constructor(db: Queryable, schema = 'gatehouse') {
@@ -96,6 +107,11 @@ export class PostgresUserRepository implements UserRepository {
     );
     this.#delete = named(`DELETE FROM ${users} WHERE id = $1`);
     this.#count = named(`SELECT count(*)::int AS n FROM ${users}`);
+    // Keyset pages over users_created_at_id_idx: the row comparison is an index range.
+    this.#first = named(`SELECT ${columns} FROM ${users} ORDER BY created_at, id LIMIT $1`);
+    this.#after = named(
+      `SELECT ${columns} FROM ${users} WHERE (created_at, id) > ($1, $2) ORDER BY created_at, id LIMIT $3`,
+    );
   }
 
   async create(user: NewUser): Promise<UserRecord> {
@@ -168,5 +184,15 @@ export class PostgresUserRepository implements UserRepository {
   async count(): Promise<number> {
     const { rows } = await run<{ n: number }>(this.#db, this.#count, []);
     return rows[0]?.n ?? 0;
+  }
+
+  async list(query: UserListQuery): Promise<UserRecord[]> {
+    const { after, limit } = query;
+    if (!after) return (await run<UserRow>(this.#db, this.#first, [limit])).rows.map(userFromRow);
+    // The id column is a uuid: a position whose id is not one (no stored user has it) is placed
+    // by its time alone, before every user created at that instant.
+    const id = isUuid(after.id) ? after.id : NIL_UUID;
+    const { rows } = await run<UserRow>(this.#db, this.#after, [after.createdAt, id, limit]);
+    return rows.map(userFromRow);
   }
 }

@@ -42,9 +42,11 @@ export interface RedisClient {
   subscribe(channel: string, listener: (message: string, channel: string) => unknown): Promise<void>;
   /** Connection events: `'error'` (a lost connection, a failed attempt), `'ready'`, `'reconnecting'`, `'end'`. */
   on(event: 'error', listener: (error: Error) => void): unknown;
+  /** The other connection events: `'ready'`, `'reconnecting'`, `'end'`. */
   on(event: ConnectionEvent, listener: () => void): unknown;
   /** Removes a listener added with `on`. */
   off(event: 'error', listener: (error: Error) => void): unknown;
+  /** Removes a listener of the other connection events added with `on`. */
   off(event: ConnectionEvent, listener: () => void): unknown;
 }
 

@@ -23,7 +23,7 @@
  * };
  * const gatehouse = createGatehouse({ store, tokens: { secret: process.env.GATEHOUSE_SECRET! } });
  *
- * @module
+ * @module gatehouse/redis
  */
 export {
   RECONNECT_MAX_DELAY_MS,

@@ -30,7 +30,7 @@ export interface RedisStore {
 
 /**
  * Connects to Redis and returns the {@link RedisStore}: put its `counters` and `state` into the
- * {@link Store} you give `createGatehouse` (users and tokens stay in a durable database).
+ * `Store` you give `createGatehouse` (users and tokens stay in a durable database).
  *
  * @throws ConfigError when both or neither of `client` and `url` are given, or the prefix has a brace.
  * @throws Error when the first connection to `url` fails.

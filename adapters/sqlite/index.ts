@@ -9,7 +9,7 @@
  * const store = createSqliteStore({ filename: './auth.db' });
  * const auth = createGatehouse({ store, ... });
  *
- * @module
+ * @module gatehouse/sqlite
  */
 
 import type BetterSqlite3 from 'better-sqlite3';
@@ -63,7 +63,7 @@ export interface SqliteStoreOptions {
   relationships?: SqliteRelationshipStoreOptions;
 }
 
-/** A {@link Store} on SQLite, plus the connection it uses. */
+/** A `Store` on SQLite, plus the connection it uses. */
 export interface SqliteStore extends Store {
   readonly users: SqliteUserRepository;
   readonly tokens: SqliteTokenRepository;
@@ -85,7 +85,7 @@ export interface SqliteStore extends Store {
 
 /**
  * Opens (or adopts) a SQLite database, brings its schema up to {@link SQLITE_SCHEMA_VERSION} and
- * returns a {@link Store} on it: users, tokens, state, counters and MFA factors, plus the
+ * returns a `Store` on it: users, tokens, state, counters and MFA factors, plus the
  * relationship tuples of the policy evaluator as `relationships`.
  *
  * A database the store opens itself gets `journal_mode = WAL` when it is a file (readers do not

@@ -238,6 +238,15 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = Object.freeze([
         FROM tokens GROUP BY family_id;
     `,
   },
+  {
+    version: 9,
+    name: 'users by creation',
+    // Listing users for administrators (UserRepository.list) reads pages in (created_at, id)
+    // order after the last user of the previous page: an index range, never a scan of the table.
+    sql: `
+      CREATE INDEX users_created_at_id_idx ON users (created_at, id);
+    `,
+  },
 ]);
 
 /** The schema version this release of gatehouse writes and expects: the last migration's version. */

@@ -7,7 +7,13 @@
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import { AlreadyRegisteredError } from '../../src/errors.js';
-import type { NewUser, UserPatch, UserRecord, UserRepository } from '../../src/storage/types.js';
+import type {
+  NewUser,
+  UserListQuery,
+  UserPatch,
+  UserRecord,
+  UserRepository,
+} from '../../src/storage/types.js';
 
 /** A row of the `users` table as better-sqlite3 returns it. */
 export interface UserRow {
@@ -149,6 +155,8 @@ export class SqliteUserRepository implements UserRepository {
   readonly #update: BetterSqlite3.Statement<[UpdateParams], UserRow>;
   readonly #delete: BetterSqlite3.Statement<[string]>;
   readonly #count: BetterSqlite3.Statement<[], number>;
+  readonly #first: BetterSqlite3.Statement<[number], UserRow>;
+  readonly #after: BetterSqlite3.Statement<[number, string, number], UserRow>;
 
   /** Prepares every statement once against `db`, which must already hold the gatehouse schema. */
   constructor(db: BetterSqlite3.Database) {
@@ -185,6 +193,15 @@ export class SqliteUserRepository implements UserRepository {
       .safeIntegers(false);
     this.#delete = db.prepare<[string]>('DELETE FROM users WHERE id = ?');
     this.#count = db.prepare<[], number>('SELECT count(*) FROM users').pluck().safeIntegers(false);
+    // Keyset pages over users_created_at_id_idx: the row-value comparison is an index range.
+    this.#first = db
+      .prepare<[number], UserRow>(`SELECT ${USER_COLUMNS} FROM users ORDER BY created_at, id LIMIT ?`)
+      .safeIntegers(false);
+    this.#after = db
+      .prepare<[number, string, number], UserRow>(
+        `SELECT ${USER_COLUMNS} FROM users WHERE (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT ?`,
+      )
+      .safeIntegers(false);
   }
 
   async create(user: NewUser): Promise<UserRecord> {
@@ -230,5 +247,12 @@ export class SqliteUserRepository implements UserRepository {
 
   async count(): Promise<number> {
     return this.#count.get() ?? 0;
+  }
+
+  async list(query: UserListQuery): Promise<UserRecord[]> {
+    const rows = query.after
+      ? this.#after.all(query.after.createdAt.getTime(), query.after.id, query.limit)
+      : this.#first.all(query.limit);
+    return rows.map(userFromRow);
   }
 }

@@ -1,8 +1,10 @@
 /**
- * The chapter's GenAI model on one engine: users and teams, conversations (owned, shared with a
- * team, or public) and their threads, global roles where only ADMIN may generate images, and the
- * hybrid `post` permission: who may view a conversation may post to it, but never a message
- * carrying personal data (ABAC on the message's `has_pii`).
+ * The chapter's small GenAI demo model, which the decision service serves when it runs on its own
+ * (no `AUTHZ_DB`): users and teams, conversations (owned, shared with a team, or public) and their
+ * threads, global roles held as tuples (`app:genai#ADMIN@user:ada`) where only ADMIN may generate
+ * images, and the hybrid `post` permission: who may view a conversation may post to it, but never
+ * a message carrying personal data (ABAC on the message's `has_pii`). Deciding for the GenAI app
+ * (with `AUTHZ_DB`), the service uses the app's own model instead (`../genai-app/access-model.ts`).
  */
 import { z } from 'zod';
 import {
@@ -11,8 +13,6 @@ import {
   defineRoles,
   MemoryRelationshipStore,
   PolicyEvaluator,
-  type PolicyEvaluatorOptions,
-  type RelationshipStore,
   type RelationshipTuple,
   rolesTypeDefinition,
   validateModel,
@@ -86,12 +86,4 @@ export async function createGenAiEvaluator(): Promise<PolicyEvaluator> {
   const store = new MemoryRelationshipStore({ model: genAiModel });
   await store.write(demoTuples);
   return new PolicyEvaluator({ model: genAiModel, store });
-}
-
-/** An evaluator over `store` (e.g. the relationships of the GenAI app's SQLite file). */
-export function createGenAiEvaluatorOver(
-  store: RelationshipStore,
-  options: Partial<PolicyEvaluatorOptions> = {},
-) {
-  return new PolicyEvaluator({ ...options, model: genAiModel, store });
 }

@@ -6,8 +6,9 @@
  *
  * It prints a URL and a code, waits while the user approves on the example's `/device` page, then
  * calls `POST /generate/text` with the access token it got. Environment: `GATEHOUSE_URL` (default
- * `http://127.0.0.1:3000`), `GATEHOUSE_CLI_CLIENT_ID` (default `genai-cli`, the public client the
- * example registers at start-up).
+ * `http://127.0.0.1:$PORT`, `PORT` defaulting to 3000 as for the server), `GATEHOUSE_CLI_CLIENT_ID`
+ * (default `genai-cli`, the public client the example registers at start-up). When the service
+ * cannot be reached, it says which URL it tried.
  */
 import { pathToFileURL } from 'node:url';
 import * as oauth from 'oauth4webapi';
@@ -73,8 +74,12 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<oauth.To
   throw new Error('the device code expired before it was approved');
 }
 
-async function main(): Promise<void> {
-  const baseUrl = process.env.GATEHOUSE_URL ?? 'http://127.0.0.1:3000';
+/** `true` for fetch's network failures (refused connection, unknown host), not HTTP answers. */
+function isNetworkError(error: unknown): boolean {
+  return error instanceof TypeError && /fetch failed/i.test(error.message);
+}
+
+async function main(baseUrl: string): Promise<void> {
   const prompt = process.argv.slice(2).join(' ') || 'Hello from the command line';
   const tokens = await deviceLogin({
     baseUrl,
@@ -96,10 +101,15 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((error: unknown) => {
+  const baseUrl = process.env.GATEHOUSE_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`;
+  main(baseUrl).catch((error: unknown) => {
     // access_denied, expired_token: the OAuth error code says what happened.
     if (error instanceof oauth.ResponseBodyError) console.error(`Sign-in failed: ${error.error}`);
-    else console.error(error instanceof Error ? error.message : error);
+    else if (isNetworkError(error)) {
+      console.error(
+        `Could not reach ${baseUrl}: is the example running (npm run example)? Set GATEHOUSE_URL to its URL.`,
+      );
+    } else console.error(error instanceof Error ? error.message : error);
     process.exitCode = 1;
   });
 }

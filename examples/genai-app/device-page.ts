@@ -2,18 +2,10 @@
  * The device-login page of the example (RFC 8628 §3.3): where a user who runs the CLI types the
  * code it shows, signs in, sees which client asks for what, and approves or denies. A static page
  * and a script of its own (no inline script, so a strict Content-Security-Policy holds); it talks
- * only to gatehouse's routes: `/auth/login`, `/auth/device/verify`, `/auth/device/approve`. The
- * access token lives in a variable of the page, never in storage.
+ * only to gatehouse's routes: `/auth/login`, `/auth/device/verify`, `/auth/device/approve`. It signs
+ * in with gatehouse's cookie mode (HttpOnly session cookies; the CSRF cookie echoed in
+ * `X-CSRF-Token`), like the main page.
  */
-
-/** Headers of the page and its script: no framing, no inline script, no referrer. */
-export const DEVICE_PAGE_HEADERS: Readonly<Record<string, string>> = {
-  'content-security-policy':
-    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
-  'referrer-policy': 'no-referrer',
-  'x-content-type-options': 'nosniff',
-  'cache-control': 'no-store',
-};
 
 /** The page: `GET /device` (and `/device?user_code=...` from `verification_uri_complete`). */
 export const DEVICE_PAGE_HTML = `<!doctype html>
@@ -21,6 +13,7 @@ export const DEVICE_PAGE_HTML = `<!doctype html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>Connect a device</title>
 <style>
   body { font: 16px/1.5 system-ui, sans-serif; max-width: 28rem; margin: 3rem auto; padding: 0 1rem; }
@@ -58,14 +51,19 @@ export const DEVICE_PAGE_SCRIPT = `'use strict';
 (() => {
   const $ = (id) => document.getElementById(id);
   const say = (text) => { $('message').textContent = text; };
-  let accessToken = null;
+  const csrfToken = () => {
+    for (const part of document.cookie.split(';')) {
+      const [name, ...value] = part.trim().split('=');
+      if (name === '__Host-gatehouse-csrf' || name === 'gatehouse-csrf') return decodeURIComponent(value.join('='));
+    }
+    return '';
+  };
   let userCode = new URLSearchParams(location.search).get('user_code') || '';
   $('user-code').value = userCode;
 
   async function post(path, body) {
-    const headers = { 'content-type': 'application/json' };
-    if (accessToken) headers.authorization = 'Bearer ' + accessToken;
-    const response = await fetch('/auth' + path, { method: 'POST', headers, body: JSON.stringify(body) });
+    const headers = { 'content-type': 'application/json', 'x-csrf-token': csrfToken() };
+    const response = await fetch('/auth' + path, { method: 'POST', headers, credentials: 'same-origin', body: JSON.stringify(body) });
     const data = await response.json().catch(() => ({}));
     return { ok: response.ok, data };
   }
@@ -73,8 +71,7 @@ export const DEVICE_PAGE_SCRIPT = `'use strict';
   $('sign-in').addEventListener('submit', async (event) => {
     event.preventDefault();
     const { ok, data } = await post('/login', { email: $('email').value, password: $('password').value });
-    if (!ok || !data.access_token) { say(data.mfa_required ? 'This example page does not do two-factor sign-in.' : 'Sign-in failed.'); return; }
-    accessToken = data.access_token;
+    if (!ok || data.mfa_required) { say(data.mfa_required ? 'Sign in on the main page first: this page does not ask for a second factor.' : 'Sign-in failed.'); return; }
     $('sign-in').hidden = true;
     $('code').hidden = false;
     say('');

@@ -1,6 +1,7 @@
 /**
  * AccountService: the account lifecycle flows around login — email verification, password
- * reset, email change, account deletion, administrator unlock and role changes — with their mails.
+ * reset, email change, account deletion, and the administrator's unlock, role changes and user
+ * listing — with their mails.
  *
  * `AccountService` is the facade: each flow lives in a module of its own (`email-verification.ts`,
  * `password-reset.ts`, `email-change.ts`, `account-deletion.ts`, `account-notices.ts`; the role
@@ -25,6 +26,7 @@ import { requestEmailVerification, resendEmailVerification, verifyEmail } from '
 import type { OneTimeTokens } from './one-time-tokens.js';
 import { confirmPasswordReset, requestPasswordReset } from './password-reset.js';
 import { reauthenticate } from './reauthentication.js';
+import { type ListUsersOptions, listUsers, type UserPage } from './user-listing.js';
 
 /** Options of {@link AccountService}, built by `createGatehouse`. */
 export interface AccountServiceOptions {
@@ -98,7 +100,7 @@ export class AccountService {
    * Checks the current password of a signed-in user before a sensitive change made by another
    * service (e.g. unlinking an identity provider), with the same rules as the account's own
    * changes: the per-IP failure throttle, lockout counting, `login.failed`, a locked account
-   * refused. Throws {@link ReauthenticationRequiredError} (403) when it is missing or wrong, and
+   * refused. Throws `ReauthenticationRequiredError` (403) when it is missing or wrong, and
    * always for an account without a password.
    */
   reauthenticate(user: UserRecord, password: unknown, context?: RequestContext): Promise<void> {
@@ -183,6 +185,23 @@ export class AccountService {
     const revokeAllForUser = (id: string) => tokens.revokeAllForUser(id);
     const deps = { users: store.users, revokeAllForUser, events, clock, roles: config.authorization.roles };
     return changeRole(deps, userId, role, options, context);
+  }
+
+  /**
+   * One page of users for an administration view (administrator action; it checks nobody's
+   * permission, so call it behind your own check, e.g. `requireRole('ADMIN')`): at most `limit`
+   * users (1 to 100, default 50) in creation order, then id, as `PublicUser`s (never a
+   * password hash), and the `cursor` of the next page (`null` on the last). Keyset pagination:
+   * pages stay consistent while users register or are deleted. A bad `limit` or a cursor this
+   * method did not return throws `ValidationError`; a store without `UserRepository.list`,
+   * `UnsupportedByStoreError`. See `./user-listing.ts`.
+   *
+   * @example
+   * let page = await gatehouse.account.listUsers({ limit: 100 });
+   * while (page.cursor) page = await gatehouse.account.listUsers({ limit: 100, cursor: page.cursor });
+   */
+  async listUsers(options: ListUsersOptions = {}): Promise<UserPage> {
+    return listUsers(this.#ctx.options.store.users, options);
   }
 
   /** Lifts a lockout (administrator action). `true` when the account was locked. */

@@ -197,7 +197,7 @@ export class ApiKeyService {
 
   /**
    * Revokes one of the user's keys; effective on the key's next request. An unknown id, another
-   * user's key, or an already revoked one -> {@link NotFoundError} (the same answer for all, so
+   * user's key, or an already revoked one -> `NotFoundError` (the same answer for all, so
    * ids of other users' keys cannot be probed). Emits `api_key.revoked`.
    */
   async revoke(userId: string, keyId: unknown, context?: RequestContext): Promise<void> {

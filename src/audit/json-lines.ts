@@ -48,7 +48,9 @@ function sanitized(value: unknown): unknown {
 
 /** A logger with pino's calling convention: `logger.info(object, message)`. */
 export interface PinoLikeLogger {
+  /** Logs one event at `info`: the event's fields, then a short message. */
   info(object: object, message?: string): void;
+  /** Logs one event at `warn`: the event's fields, then a short message. */
   warn(object: object, message?: string): void;
 }
 
@@ -96,7 +98,7 @@ export function eventRecord(event: SecurityEvent): Record<string, unknown> {
 /**
  * Subscribes a sink to every security event and returns the unsubscribe function. Give it
  * either a function that writes one line (e.g. `(line) => process.stdout.write(line)`) — each
- * call gets one JSON object ({@link toJsonLine}: only printable characters) and a trailing
+ * call gets one JSON object (`toJsonLine`: only printable characters) and a trailing
  * newline — or a pino-compatible logger, which gets the record with every control, separator and
  * bidirectional character in its strings spelled out as the text `\uXXXX` (the logger's own
  * serializer may pass them through).

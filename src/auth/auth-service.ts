@@ -6,9 +6,6 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import type { AuthenticatedClient } from '../clients/client-service.js';
-import type { LockoutService } from '../defense/lockout.js';
-import type { RateLimit, RateLimiter } from '../defense/rate-limiter.js';
 import {
   EmailNotVerifiedError,
   type FieldIssue,
@@ -20,80 +17,32 @@ import {
   ValidationError,
   WeakPasswordError,
 } from '../errors.js';
-import type { AuthenticationFactor, RequestContext, SecurityEvents } from '../events.js';
-import type { PasswordService } from '../password/index.js';
-import { DEFAULT_ROLE, type UserRecord, type UserRepository } from '../storage/types.js';
-import type { AccessTokenClaims } from '../token/access-token.js';
+import type { AuthenticationFactor, RequestContext } from '../events.js';
+import { DEFAULT_ROLE, type UserRecord } from '../storage/types.js';
 import { isClientTokenRecord } from '../token/client-token.js';
-import type { IssuedTokens, TokenService, VerifiedAccessToken } from '../token/token-service.js';
+import type { IssuedTokens } from '../token/token-service.js';
+import type {
+  AuthenticatedSubject,
+  AuthenticatedUser,
+  AuthServiceOptions,
+  LoginInput,
+  RegisterInput,
+} from './auth-types.js';
 import { canonicalEmail, canonicalUsername, emailIssues, usernameIssues } from './identity.js';
-import type { LoginResult, LoginSecondFactor } from './login-result.js';
+import type { LoginResult } from './login-result.js';
 import { type PublicUser, toPublicUser } from './public-user.js';
 import { checkPasswordSize, SessionFlows, storeCall } from './session-flows.js';
 import { type ContextSource, TokenAuthentication } from './token-authentication.js';
 
+export type {
+  AuthenticatedSubject,
+  AuthenticatedUser,
+  AuthServiceOptions,
+  ClientTokenCheck,
+  LoginInput,
+  RegisterInput,
+} from './auth-types.js';
 export type { AuthenticatedLogin, LoginResult, LoginSecondFactor, MfaRequiredLogin } from './login-result.js';
-
-/** Options of {@link AuthService}, normally built by `createGatehouse`. */
-export interface AuthServiceOptions {
-  readonly users: UserRepository;
-  readonly passwords: PasswordService;
-  readonly tokens: TokenService;
-  readonly events: SecurityEvents;
-  readonly clock: () => Date;
-  /** Whether registration takes a username. */
-  readonly usernames: 'off' | 'optional' | 'required';
-  /** Refuse login until the email is verified. */
-  readonly requireVerifiedEmail?: boolean;
-  /** Account lockout after consecutive failures. */
-  readonly lockout: LockoutService;
-  /** Rate limits per client IP and account. */
-  readonly limiter: RateLimiter;
-  readonly rateLimits: {
-    readonly loginFailuresPerIp: RateLimit;
-    readonly registerPerIp: RateLimit;
-    readonly refreshPerIp: RateLimit;
-  };
-  /** Second factors: login answers with a challenge instead of tokens for users who have one. */
-  readonly mfa: LoginSecondFactor;
-  /** Checks the client behind a client's access token (`ClientService`); without it they are refused. */
-  readonly clients?: ClientTokenCheck;
-  /** The cap on `token.rejected` events per reason class and process (`tokens.rejectedEvents`). */
-  readonly rejectedEvents?: RateLimit;
-}
-
-/** The part of `ClientService` that {@link AuthService.authenticateSubject} needs. */
-export interface ClientTokenCheck {
-  authenticateToken(verified: VerifiedAccessToken): Promise<AuthenticatedClient>;
-  /** Throws `InvalidGrantError` when the registered client a refresh token was issued to is disabled. */
-  assertMayRefresh?(clientId: string | null): Promise<void>;
-}
-
-/** The subject of an access token of this gatehouse: a user, or a registered client. */
-export type AuthenticatedSubject =
-  | ({ readonly kind: 'user' } & AuthenticatedUser)
-  | ({ readonly kind: 'client' } & AuthenticatedClient);
-
-/** Input of {@link AuthService.register}. Unknown fields (e.g. `role`) are ignored, never stored. */
-export interface RegisterInput {
-  readonly email: string;
-  readonly password: string;
-  readonly username?: string | null;
-}
-
-/** Input of {@link AuthService.login}: `identifier` is an email, or a username when usernames are on. */
-export interface LoginInput {
-  readonly identifier: string;
-  readonly password: string;
-}
-
-/** An authenticated request's principal: the user and the verified token. */
-export interface AuthenticatedUser {
-  readonly user: PublicUser;
-  readonly claims: AccessTokenClaims;
-  /** The token family (login session) of the token. */
-  readonly familyId: string;
-}
 
 type LoginFailureReason =
   | 'unknown_user'
@@ -124,7 +73,7 @@ export class AuthService {
    * Registers a user: validates every field (reporting all problems at once), checks the password
    * against the policy (including not containing the email or username), hashes it with argon2id
    * and stores the user with role `USER`, active. A taken email or username throws
-   * {@link AlreadyRegisteredError}, decided atomically by the store's unique index.
+   * `AlreadyRegisteredError`, decided atomically by the store's unique index.
    */
   async register(input: RegisterInput, context?: RequestContext): Promise<PublicUser> {
     const raw = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;

@@ -51,7 +51,7 @@ export interface RoleChange {
 
 /**
  * The role is not one of the configured `authorization.roles` (nor `USER`, the role every account
- * is registered with, which is always allowed). A {@link ValidationError} (`ERR_VALIDATION`, 400)
+ * is registered with, which is always allowed). A `ValidationError` (`ERR_VALIDATION`, 400)
  * with one issue, `{ field: 'role', rule: 'unknown_role' }`: assigning a role that no definition
  * grants anything to would give the user nothing while looking like a promotion (a typo such as
  * `ADMNI`), so it is refused rather than stored.
@@ -89,7 +89,7 @@ export interface RoleChangeDeps {
  * Checks a role name: a string that `defineRoles` would accept as a name (a letter or `_`, then
  * letters, digits, `_` or `-`, at most 64 characters; so any role set now can be defined later),
  * and, when `roles` is configured, one of its roles or `USER`. Returns it, or throws
- * {@link ValidationError} (`invalid_role`) or {@link UnknownRoleError}.
+ * `ValidationError` (`invalid_role`) or {@link UnknownRoleError}.
  */
 export function checkRole(role: unknown, roles: Roles | undefined): string {
   if (!isSafeName(role)) {
@@ -110,7 +110,7 @@ export function checkRole(role: unknown, roles: Roles | undefined): string {
 /**
  * Sets the role of the user `userId` (see the module documentation for when it takes effect).
  * Checks the role first ({@link checkRole}: nothing is read or written for a refused one), then
- * that the user exists ({@link NotFoundError}), writes the role when it differs, revokes every
+ * that the user exists (`NotFoundError`), writes the role when it differs, revokes every
  * token of the user with `revokeSessions`, and emits `user.role_changed` (only when the role
  * changed) and, with `revokeSessions`, `token.revoked` (`scope: 'user'`, `reason: 'admin'`).
  * It checks nobody's permission: call it only behind your own administrator check.

@@ -1,6 +1,6 @@
 /**
  * Validation of what an administrator passes when registering or changing a client: every
- * problem is reported at once as a {@link ValidationError} naming the field.
+ * problem is reported at once as a `ValidationError` naming the field.
  *
  * @module
  */
@@ -78,7 +78,7 @@ function grantIssues(grantTypes: unknown, isPublic: boolean): FieldIssue[] {
 
 const unique = <T>(values: readonly T[]): T[] => [...new Set(values)];
 
-/** Validates a registration; returns the normalized fields or throws {@link ValidationError}. */
+/** Validates a registration; returns the normalized fields or throws `ValidationError`. */
 export function checkRegistration(input: RegisterClientInput): {
   name: string;
   scopes: string[];
@@ -111,7 +111,7 @@ export function checkRegistration(input: RegisterClientInput): {
   };
 }
 
-/** Validates a change of an existing client (public or not); throws {@link ValidationError}. */
+/** Validates a change of an existing client (public or not); throws `ValidationError`. */
 export function checkUpdate(input: UpdateClientInput, isPublic: boolean): UpdateClientInput {
   const issues = [
     ...(input.name === undefined ? [] : nameIssues(input.name)),

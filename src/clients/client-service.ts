@@ -99,7 +99,7 @@ export class ClientService {
    * Registers a client. A confidential client gets a secret of 256 random bits, returned here
    * once and stored only as its SHA-256 (see `client-secret.ts` for why not argon2); a public
    * client (`public: true`) gets none and may use only the device grant. Invalid input throws
-   * {@link ValidationError} naming every bad field; a taken `id` throws `AlreadyRegisteredError`.
+   * `ValidationError` naming every bad field; a taken `id` throws `AlreadyRegisteredError`.
    */
   async register(input: RegisterClientInput, context?: RequestContext): Promise<RegisteredClient> {
     const fields = checkRegistration(input);
@@ -136,7 +136,7 @@ export class ClientService {
    * sessions (a device code started with the leaked secret and approved by a phished user). A
    * public client has no secret to rotate (`ValidationError`): use {@link ClientService.disable}
    * or {@link ClientService.revokeTokens} to end the sessions obtained through it.
-   * Unknown client -> {@link NotFoundError}.
+   * Unknown client -> `NotFoundError`.
    */
   async rotateSecret(
     clientId: string,

@@ -8,16 +8,16 @@ import type { SecurityEvents } from '../events.js';
 import type { CounterStore } from '../storage/types.js';
 import { fitsOneMore, msUntilAllowed, type SlidingCount, SlidingWindowCounter } from './sliding-window.js';
 
-/** One limit: at most `limit` hits in any `window` seconds (a sliding window, see {@link SlidingWindowCounter}). */
+/** One limit: at most `limit` hits in any `window` seconds (a sliding window, see `SlidingWindowCounter`). */
 export interface RateLimit {
   readonly limit: number;
   readonly window: number;
 }
 
 /**
- * Counts hits per bucket and key and refuses with {@link RateLimitedError} (429 with
+ * Counts hits per bucket and key and refuses with `RateLimitedError` (429 with
  * `Retry-After`) once a key is over its limit. Windows slide: the count at any moment estimates
- * the hits of the last `window` seconds (see {@link SlidingWindowCounter}), so a burst across a
+ * the hits of the last `window` seconds (see `SlidingWindowCounter`), so a burst across a
  * window boundary is not admitted twice. A refused hit is not counted, so a client that waits
  * `Retry-After` seconds gets through; `Retry-After` is the exact wait for that (it may exceed the
  * window after a burst). A missing key (e.g. no client IP known) is not limited by that key.
@@ -70,7 +70,7 @@ export class RateLimiter {
   }
 
   /**
-   * Counts one hit, or throws {@link RateLimitedError} without counting it when it would go over
+   * Counts one hit, or throws `RateLimitedError` without counting it when it would go over
    * the limit. The check and the count are one atomic store step, so of concurrent hits no more
    * are admitted than the limit allows, on every instance sharing the store.
    */
@@ -82,7 +82,7 @@ export class RateLimiter {
     if (after !== undefined && !after.counted) this.#refuse(bucket, after, limit, now);
   }
 
-  /** Throws {@link RateLimitedError} when one more hit would go over the limit, without counting. */
+  /** Throws `RateLimitedError` when one more hit would go over the limit, without counting. */
   async check(bucket: string, key: string | null | undefined, limit: RateLimit): Promise<void> {
     if (!key) return;
     const now = this.#clock();

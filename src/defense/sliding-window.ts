@@ -32,7 +32,7 @@ export function slidingEstimate(count: SlidingCount): number {
   return (count.previous * (count.windowMs - count.elapsedMs)) / count.windowMs + count.current;
 }
 
-/** Whether one more hit keeps the estimate within `limit` (integer arithmetic, see {@link slidingHitFits}). */
+/** Whether one more hit keeps the estimate within `limit` (integer arithmetic, see `slidingHitFits`). */
 export function fitsOneMore(count: SlidingCount, limit: number): boolean {
   return slidingHitFits(count.previous, count.current, count.windowMs, count.elapsedMs, limit);
 }

@@ -369,7 +369,7 @@ export class HttpGuards {
 
   /**
    * Object-level authorization: asks the configured decider (`authorization.decider`) whether the
-   * principal may `action` on `resource` — see {@link decideAccess}. 401 without a principal;
+   * principal may `action` on `resource` — see `decideAccess`. 401 without a principal;
    * denied -> 403, or 404 with `authorization.hideForbidden` (the same answer as an unknown
    * route). `resource` may be a function of the principal: it is then called only once a
    * principal is known, so an anonymous request never reaches your resource lookup.

@@ -15,6 +15,7 @@
 import { DEVICE_CODE_GRANT } from '../clients/client-input.js';
 import { ValidationError } from '../errors.js';
 import { machineGrantError, readClientAuthentication } from './client-auth.js';
+import { deviceCodeGrantBody } from './request-bodies.js';
 import { type HttpResult, jsonResult, tokenEndpointError } from './responses.js';
 import { oauthTokenBody, type RouteInput, type RouteKit, type RouteTable, stringField } from './route-kit.js';
 
@@ -69,8 +70,9 @@ export function machineGrants(kit: RouteKit): Readonly<Record<string, TokenGrant
   const deviceCode: TokenGrant = async (input, body) => {
     const auth = readClientAuthentication(input, body, realm);
     if (!auth.ok) return auth.result;
-    const code = stringField(body.device_code);
-    if (code === undefined) return tokenEndpointError('invalid_request', 'device_code is required');
+    const grant = deviceCodeGrantBody.shape.device_code.safeParse(body.device_code);
+    if (!grant.success) return tokenEndpointError('invalid_request', 'device_code is required');
+    const code = grant.data;
     try {
       return jsonResult(
         200,

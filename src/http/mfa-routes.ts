@@ -6,8 +6,9 @@
  * @module
  */
 import type { MfaProof } from '../mfa/mfa-service.js';
+import { MFA_VERIFY_MESSAGES, mfaVerifyBody } from './request-bodies.js';
 import { clientError, type HttpResult, jsonResult } from './responses.js';
-import { type RouteInput, type RouteKit, type RouteTable, stringField } from './route-kit.js';
+import type { RouteInput, RouteKit, RouteTable } from './route-kit.js';
 
 /** The MFA routes of {@link RouteKit}'s gatehouse. */
 export function mfaRoutes(kit: RouteKit): RouteTable {
@@ -21,14 +22,16 @@ export function mfaRoutes(kit: RouteKit): RouteTable {
   const verify = async (input: RouteInput): Promise<HttpResult> => {
     const refused = kit.crossSite(input);
     if (refused) return refused;
-    const body = await kit.body(input);
-    const challenge = stringField(body.challenge) ?? stringField(body.mfa_token);
-    if (challenge === undefined) return clientError(400, 'invalid_request', 'challenge is required');
-    const code = stringField(body.code);
-    const backupCode = stringField(body.backup_code);
-    if ((code === undefined) === (backupCode === undefined)) {
-      return clientError(400, 'invalid_request', 'Give either code or backup_code');
+    const parsed = mfaVerifyBody.safeParse(await kit.body(input));
+    if (!parsed.success) {
+      return clientError(
+        400,
+        'invalid_request',
+        parsed.error.issues[0]?.message ?? MFA_VERIFY_MESSAGES.proof,
+      );
     }
+    const { code, backup_code: backupCode } = parsed.data;
+    const challenge = (parsed.data.challenge ?? parsed.data.mfa_token) as string;
     const proof: MfaProof = code !== undefined ? { code } : { backupCode: backupCode as string };
     try {
       const result = await gatehouse.mfa.completeLogin(challenge, proof, input.context);

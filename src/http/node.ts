@@ -40,7 +40,7 @@ export function distinctHeaders(req: IncomingMessage): Record<string, string[]> 
 
 /**
  * Guard credentials from a Node request. Node keeps only the first of duplicate `Authorization`
- * headers in `req.headers`, so all of them are read from {@link distinctHeaders}: two headers are
+ * headers in `req.headers`, so all of them are read from `distinctHeaders`: two headers are
  * refused as `invalid_request` (RFC 9110 §5.3: the field is not a list) rather than silently
  * resolved. Several `Cookie` lines are joined with `; ` here too (Node does so in `req.headers`, but
  * a request object that only looks like one, such as `inject()`'s, may not), so that a cookie
@@ -67,7 +67,7 @@ export function credentialsFromNode(req: IncomingMessage, ip: string | undefined
 
 /**
  * Every line of the header `name` (lower case), duplicates kept, exactly as
- * {@link distinctHeaders} has it, but read from `req.rawHeaders` for this one name (no object of
+ * `distinctHeaders` has it, but read from `req.rawHeaders` for this one name (no object of
  * every header is built).
  */
 function headerLines(req: IncomingMessage, name: string): string[] | undefined {

@@ -23,6 +23,9 @@
  * | `GET /oauth/<provider>/login`, `/oauth/<provider>/callback`, `POST /oauth/exchange` | login with an identity provider (see `oauth-routes.ts`) |
  * | `POST /oauth/<provider>/link`, `/oauth/<provider>/unlink`, `GET /oauth/identities` | the signed-in user's linked identities |
  *
+ * The same routes as an OpenAPI 3.1 document, from the zod schemas of `request-bodies.ts`:
+ * `openApiDocument` (`openapi/`).
+ *
  * @module
  */
 import type { Gatehouse } from '../gatehouse.js';
@@ -72,6 +75,15 @@ export class AuthRoutes {
       }
       methods.set(method, route);
     }
+  }
+
+  /**
+   * Every path the router has, with its methods, relative to the mount point. A route may still
+   * answer 404 when its feature is off (API keys disabled, no asymmetric key for the JWKS);
+   * `openApiDocument` lists only the routes that answer.
+   */
+  endpoints(): Array<{ readonly path: string; readonly methods: readonly string[] }> {
+    return [...this.#routes].map(([path, methods]) => ({ path, methods: [...methods.keys()] }));
   }
 
   /** Called with any unexpected error (a 500 was answered); defaults to `console.error`. */

@@ -7,6 +7,7 @@ import { isAuthError } from '../errors.js';
 import { cookieNames } from './cookie-session.js';
 import { readCookies } from './credentials.js';
 import { machineGrants } from './machine-routes.js';
+import { passwordGrantBody, refreshBody, refreshTokenGrantBody } from './request-bodies.js';
 import {
   clientError,
   type HttpResult,
@@ -15,6 +16,9 @@ import {
   tokenEndpointErrorResult,
 } from './responses.js';
 import { oauthTokenBody, type RouteInput, type RouteKit, type RouteTable, stringField } from './route-kit.js';
+
+/** The `scope` parameter (RFC 6749 §3.3) as a list, or `undefined` when not given. */
+const scopeList = (scope: string | undefined): string[] | undefined => scope?.split(' ').filter(Boolean);
 
 /**
  * The answer to a registration when registration is uniform (a mailer and email verification are
@@ -27,6 +31,7 @@ export function sessionRoutes(kit: RouteKit): RouteTable {
   const { gatehouse } = kit;
   /** client_credentials and the device-code grant (machine-routes.ts). */
   const machine = machineGrants(kit);
+  const refreshBodySchema = refreshBody(kit.cookieMode);
 
   const register = async (input: RouteInput): Promise<HttpResult> => {
     const refused = kit.crossSite(input);
@@ -94,14 +99,14 @@ export function sessionRoutes(kit: RouteKit): RouteTable {
     const machineGrant =
       grantType !== undefined && Object.hasOwn(machine, grantType) ? machine[grantType] : undefined;
     if (machineGrant) return machineGrant(input, body);
-    const requested = stringField(body.scope)?.split(' ').filter(Boolean);
     try {
       if (grantType === 'password') {
-        const username = stringField(body.username);
-        const password = stringField(body.password);
-        if (username === undefined || password === undefined) {
+        const grant = passwordGrantBody.safeParse(body);
+        if (!grant.success) {
           return tokenEndpointError('invalid_request', 'username and password are required');
         }
+        const { username, password } = grant.data;
+        const requested = scopeList(grant.data.scope);
         const allowedScopes = gatehouse.config.tokens.scopes;
         if (requested?.some((s) => !allowedScopes.includes(s))) return tokenEndpointError('invalid_scope');
         const result = await gatehouse.auth.login({ identifier: username, password }, input.context, {
@@ -111,11 +116,11 @@ export function sessionRoutes(kit: RouteKit): RouteTable {
         return jsonResult(200, oauthTokenBody(result));
       }
       if (grantType === 'refresh_token') {
-        const refreshToken = stringField(body.refresh_token);
-        if (refreshToken === undefined)
-          return tokenEndpointError('invalid_request', 'refresh_token is required');
+        const grant = refreshTokenGrantBody.safeParse(body);
+        if (!grant.success) return tokenEndpointError('invalid_request', 'refresh_token is required');
+        const { refresh_token: refreshToken, client_id: clientId } = grant.data;
+        const requested = scopeList(grant.data.scope);
         // RFC 6749 §6, §10.4; RFC 9700 §4.14.2: a refresh token is bound to its client; a client that names itself must be that one.
-        const clientId = stringField(body.client_id);
         const tokens = await gatehouse.auth.refresh(refreshToken, input.context, {
           ...(requested ? { scope: requested } : {}),
           ...(clientId === undefined ? {} : { clientId }),
@@ -132,8 +137,8 @@ export function sessionRoutes(kit: RouteKit): RouteTable {
   const refresh = async (input: RouteInput): Promise<HttpResult> => {
     const refused = kit.crossSite(input);
     if (refused) return refused;
-    const body = await kit.body(input);
-    let refreshToken = stringField(body.refresh_token);
+    const parsed = refreshBodySchema.safeParse(await kit.body(input));
+    let refreshToken = parsed.success ? parsed.data.refresh_token : undefined;
     if (refreshToken === undefined && kit.cookieMode) {
       const cookies = readCookies(input.credentials.cookie);
       const name = cookieNames(gatehouse.config.http.cookies).refresh;

@@ -65,7 +65,7 @@ export class MailDeliveryError extends MailError {
   }
 }
 
-/** A {@link MailMessage} was refused before sending: bad recipient, header injection attempt, empty body. */
+/** A `MailMessage` was refused before sending: bad recipient, header injection attempt, empty body. */
 export class InvalidMailMessageError extends MailError {
   /** The offending field of the message, e.g. `to` or `subject`. */
   readonly field: string;

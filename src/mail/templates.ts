@@ -1,6 +1,6 @@
 /**
  * The mails gatehouse sends, as plain functions from a typed input to `{ subject, text, html }`.
- * {@link defaultMailTemplates} are short English texts; {@link mergeMailTemplates} replaces any of
+ * {@link defaultMailTemplates} are short English texts; `mergeMailTemplates` replaces any of
  * them (for wording, branding or translation) and keeps the rest.
  *
  * Every interpolated value is reduced to a single line for the text body and subject and escaped
@@ -156,7 +156,7 @@ function formatExpiry(expiresInMinutes: number): string {
 
 const p = (paragraph: string): MailBlock => ({ paragraph });
 
-/** The built-in English templates. Frozen; derive variants with {@link mergeMailTemplates}. */
+/** The built-in English templates. Frozen; derive variants with `mergeMailTemplates`. */
 export const defaultMailTemplates: Readonly<MailTemplates> = Object.freeze({
   verifyEmail(input: VerifyEmailInput): MailContent {
     const app = appNameOf(input.appName);

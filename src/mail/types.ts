@@ -26,7 +26,7 @@ export interface Mailer {
   send(message: MailMessage): Promise<void>;
 }
 
-/** What a mail template renders: everything of a {@link MailMessage} but the recipient. */
+/** What a mail template renders: everything of a `MailMessage` but the recipient. */
 export interface MailContent {
   /** The subject line. */
   subject: string;

@@ -11,7 +11,7 @@ import type { RequestContext } from '../events.js';
 import type { UserRecord } from '../storage/types.js';
 import type { MfaFlowContext } from './mfa-flow-context.js';
 
-/** The user, when active; {@link NotFoundError} otherwise. */
+/** The user, when active; `NotFoundError` otherwise. */
 export async function activeUser(ctx: MfaFlowContext, userId: string): Promise<UserRecord> {
   const user = await storeCall(() => ctx.options.store.users.findById(userId));
   if (!user?.isActive) throw new NotFoundError('User');

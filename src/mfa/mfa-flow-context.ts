@@ -18,7 +18,7 @@ export interface MfaFlowContext {
   readonly keys: SecretBoxKeys | undefined;
   /** The issuer of the otpauth URI: `mfa.issuer`, else the app name. */
   readonly issuer: string;
-  /** The keys of `mfa.secretKeys`; throws {@link MfaNotConfiguredError} (501) without them. */
+  /** The keys of `mfa.secretKeys`; throws `MfaNotConfiguredError` (501) without them. */
   secretKeys(): SecretBoxKeys;
   /**
    * Mails a security notice to the stored address in the background, when a mailer is configured;

@@ -161,13 +161,13 @@ export class MfaService {
   }
 
   /**
-   * Starts TOTP enrolment: checks the current password ({@link ReauthenticationRequiredError},
+   * Starts TOTP enrolment: checks the current password (`ReauthenticationRequiredError`,
    * 403, when wrong or missing), refuses when TOTP is already enabled
-   * ({@link MfaAlreadyEnabledError}, 409: disable it first), generates a 160-bit secret and stores
+   * (`MfaAlreadyEnabledError`, 409: disable it first), generates a 160-bit secret and stores
    * it sealed and inactive, replacing an unconfirmed earlier one. Returns the secret, its otpauth
    * URI and a QR code: the only time they are shown.
    *
-   * Needs `mfa.secretKeys` ({@link MfaNotConfiguredError}, 501, otherwise).
+   * Needs `mfa.secretKeys` (`MfaNotConfiguredError`, 501, otherwise).
    */
   async beginTotpEnrolment(
     userId: string,
@@ -185,9 +185,9 @@ export class MfaService {
    * session of the user is revoked (OWASP ASVS 5.0 7.4.3; RFC 9700 §4.14.2; `keepFamilyId`, the caller's session, survives), and
    * `mfa.enabled` is emitted.
    *
-   * Throws {@link NotFoundError} without a pending enrolment, {@link MfaAlreadyEnabledError} when
-   * already enabled, {@link InvalidMfaCodeError} (401) for a wrong code, and
-   * {@link RateLimitedError} past `rateLimits.mfaPerUser`.
+   * Throws `NotFoundError` without a pending enrolment, `MfaAlreadyEnabledError` when
+   * already enabled, `InvalidMfaCodeError` (401) for a wrong code, and
+   * `RateLimitedError` past `rateLimits.mfaPerUser`.
    */
   async confirmTotpEnrolment(
     userId: string,
@@ -199,10 +199,10 @@ export class MfaService {
   }
 
   /**
-   * Turns TOTP off (OWASP ASVS 5.0 7.5.1: the current password is required, {@link ReauthenticationRequiredError}
+   * Turns TOTP off (OWASP ASVS 5.0 7.5.1: the current password is required, `ReauthenticationRequiredError`
    * otherwise): deletes the factor and every backup code, voids a pending login challenge, revokes
    * every other session of the user (OWASP ASVS 5.0 7.4.3; RFC 9700 §4.14.2) and emits `mfa.disabled`. Works without
-   * `mfa.secretKeys`. {@link NotFoundError} when the user has no factor.
+   * `mfa.secretKeys`. `NotFoundError` when the user has no factor.
    */
   async disableTotp(
     userId: string,
@@ -224,7 +224,7 @@ export class MfaService {
 
   /**
    * Replaces the user's backup codes with a new set (the old set stops working at once, NIST SP 800-63B-4 §3.1.2, §4.2.1.1; OWASP ASVS 5.0 6.5.1, 6.5.2, 6.5.4).
-   * Needs the current password and an enabled factor ({@link NotFoundError} otherwise); revokes
+   * Needs the current password and an enabled factor (`NotFoundError` otherwise); revokes
    * the user's other sessions (OWASP ASVS 5.0 7.4.3; RFC 9700 §4.14.2).
    */
   async regenerateBackupCodes(
@@ -260,15 +260,15 @@ export class MfaService {
    * requested at login.
    *
    * In order: the proof must be exactly one of `{ code }` and `{ backupCode }`
-   * ({@link ValidationError}); the challenge must be valid ({@link OneTimeTokenError}, 400, when
+   * (`ValidationError`); the challenge must be valid (`OneTimeTokenError`, 400, when
    * unknown, expired, used, replaced by a newer login, or of another kind, e.g. an access token);
-   * the user's attempts are rate limited (`rateLimits.mfaPerUser`, {@link RateLimitedError} 429).
+   * the user's attempts are rate limited (`rateLimits.mfaPerUser`, `RateLimitedError` 429).
    * Then a TOTP code is checked against server time (window `mfa.window`) and its step recorded
    * with a compare-and-swap, so a code whose step is not after the last accepted one is refused,
    * also under concurrency (RFC 6238 §5.2; OWASP ASVS 5.0 6.5.1); or a backup code is consumed (single use). Only then is the
    * challenge redeemed, atomically: of concurrent completions exactly one gets tokens.
    *
-   * A wrong, replayed or unusable code throws {@link InvalidMfaCodeError} (401), counts toward the
+   * A wrong, replayed or unusable code throws `InvalidMfaCodeError` (401), counts toward the
    * account lockout and the second-factor lock, and emits `mfa.failed`; the challenge stays usable
    * until it expires. A locked account, and a TOTP code while the second factor is locked (even the
    * right one), are refused the same way without counting; a backup code still completes the login

@@ -183,7 +183,7 @@ export async function completeLogin(
  * Records a failed attempt (not for a locked account or factor: those are only reported, the code
  * was not checked), emits `mfa.failed`, at {@link MFA_SUSPICIOUS_AFTER} in a row `mfa.suspicious`
  * with a security notice, and at `mfa.maxFailures` in a row locks the factor (`mfa.locked`, and a
- * notice that says how to get back in); then throws {@link InvalidMfaCodeError}.
+ * notice that says how to get back in); then throws `InvalidMfaCodeError`.
  */
 async function failed(
   ctx: MfaFlowContext,

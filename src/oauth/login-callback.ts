@@ -167,7 +167,7 @@ export async function exchangeLoginCode(
  * Takes a login code (single use). The redemption is recorded before the take, so that any other
  * attempt with the code, even one that loses the take to this one, is seen as a second
  * redemption. A code that is not there (unknown, expired, or used) throws
- * {@link InvalidOAuthStateError}, after revoking what it issued when it had been used.
+ * `InvalidOAuthStateError`, after revoking what it issued when it had been used.
  */
 async function redeem(
   ctx: OAuthFlowContext,

@@ -151,9 +151,9 @@ export class OAuthService {
 
   /**
    * Completes a login from the callback's query parameters and the flow cookie's value. Throws
-   * {@link InvalidOAuthStateError} when the state is missing, unknown, expired, used, or not bound
+   * `InvalidOAuthStateError` when the state is missing, unknown, expired, used, or not bound
    * to this browser and provider (nothing is created). After a valid state every outcome is a
-   * {@link CompletedLogin}; failures are `{ status: 'failed' }` with a typed error.
+   * `CompletedLogin`; failures are `{ status: 'failed' }` with a typed error.
    */
   async completeLogin(
     providerName: string,
@@ -169,7 +169,7 @@ export class OAuthService {
    * Exchanges a one-time login code (single use, `oauth.loginCodeTtl`) for tokens, or for an MFA
    * challenge when the account has a second factor (then complete with `gatehouse.mfa.completeLogin`).
    * An unknown, used or expired code, or an account disabled or locked since, throws
-   * {@link InvalidOAuthStateError}.
+   * `InvalidOAuthStateError`.
    *
    * A code presented again after it was redeemed, within its lifetime, is a second redemption
    * (RFC 6749 §10.5, RFC 9700 §4.5): besides the refusal, the token family the first redemption
@@ -193,11 +193,11 @@ export class OAuthService {
    * `identity.unlinked`; `true` when there was one, `false` when there was none.
    *
    * It never removes the account's last way to sign in: when the user has no password and no
-   * other identity at a configured provider, it throws {@link LastSignInMethodError} (409) and
+   * other identity at a configured provider, it throws `LastSignInMethodError` (409) and
    * changes nothing (unless `allowLastSignInMethod`). Two concurrent unlinks of a passwordless
    * user's last two identities cannot both succeed: after the delete the rule is checked again and
    * a losing delete is undone. With `requirePassword` (the HTTP route) a user who has a password
-   * confirms it first (see {@link UnlinkOptions}). The user's gatehouse sessions stay valid.
+   * confirms it first (see `UnlinkOptions`). The user's gatehouse sessions stay valid.
    */
   async unlink(
     userId: string,

@@ -61,7 +61,7 @@ const FAILED: VerifyResult = Object.freeze({ ok: false, needsRehash: false });
  * Hashes, verifies and checks passwords.
  *
  * - Input: at most `policy.maxBytes` UTF-8 bytes, checked synchronously before any normalization or
- *   hashing ({@link InputTooLargeError}); then normalized to NFC, the one normalization applied both
+ *   hashing (`InputTooLargeError`); then normalized to NFC, the one normalization applied both
  *   when a password is set and when it is verified (no trimming, case folding or truncation).
  * - Storage: argon2id PHC strings at {@link OWASP_ARGON2_PARAMETERS} by default, with a 16-byte CSPRNG
  *   salt, computed off the event loop; optionally peppered.
@@ -107,12 +107,12 @@ export class PasswordService {
 
   /**
    * Checks a new password against the policy and returns every failed rule (see
-   * {@link checkPasswordPolicy} for the rules and their `rule` ids).
+   * `checkPasswordPolicy` for the rules and their `rule` ids).
    *
    * @param password The password as received.
    * @param context The account's username and email, for the context-word rule.
    * @returns The failed rules; empty when the password is acceptable.
-   * @throws {@link InputTooLargeError} `('password')` over `policy.maxBytes`, before any other work.
+   * @throws `InputTooLargeError` `('password')` over `policy.maxBytes`, before any other work.
    */
   validate(password: string, context?: PasswordContext): FieldIssue[] {
     return checkPasswordPolicy(password, this.policy, context);
@@ -123,8 +123,8 @@ export class PasswordService {
    *
    * @param password The password as received.
    * @param context The account's username and email.
-   * @throws {@link WeakPasswordError} with every failed rule in `issues`.
-   * @throws {@link InputTooLargeError} `('password')` over `policy.maxBytes`.
+   * @throws `WeakPasswordError` with every failed rule in `issues`.
+   * @throws `InputTooLargeError` `('password')` over `policy.maxBytes`.
    */
   assertValid(password: string, context?: PasswordContext): void {
     const issues = this.validate(password, context);
@@ -138,8 +138,8 @@ export class PasswordService {
    *
    * @param password The password as received.
    * @returns An argon2id PHC string.
-   * @throws {@link InputTooLargeError} `('password')` synchronously, before normalization or hashing.
-   * @throws {@link ValidationError} (rule `invalid_type`) synchronously when `password` is not a string.
+   * @throws `InputTooLargeError` `('password')` synchronously, before normalization or hashing.
+   * @throws `ValidationError` (rule `invalid_type`) synchronously when `password` is not a string.
    */
   hash(password: string): Promise<string> {
     assertPasswordInput(password, this.policy.maxBytes);
@@ -160,8 +160,8 @@ export class PasswordService {
    * @param password The password as received.
    * @param hash The stored hash.
    * @returns `{ ok, needsRehash }`. Never rejects for a wrong password or a bad hash.
-   * @throws {@link InputTooLargeError} `('password')` synchronously, before any work.
-   * @throws {@link ValidationError} (rule `invalid_type`) synchronously when `password` is not a string.
+   * @throws `InputTooLargeError` `('password')` synchronously, before any work.
+   * @throws `ValidationError` (rule `invalid_type`) synchronously when `password` is not a string.
    */
   verify(password: string, hash: string): Promise<VerifyResult> {
     assertPasswordInput(password, this.policy.maxBytes);
@@ -169,7 +169,7 @@ export class PasswordService {
   }
 
   /**
-   * Whether a stored hash should be replaced by a fresh {@link hash}: `false` only for an argon2id
+   * Whether a stored hash should be replaced by a fresh `hash`: `false` only for an argon2id
    * PHC string with exactly the configured parameters (and a 16-byte salt, 32-byte output);
    * `true` for legacy, argon2i/argon2d, differently-tuned and unrecognized hashes.
    *

@@ -51,7 +51,7 @@ export interface PasswordPolicy {
    */
   maxLength: number;
   /**
-   * Hard cap on the raw UTF-8 size of the input, default 1024 bytes. Over it, {@link InputTooLargeError}
+   * Hard cap on the raw UTF-8 size of the input, default 1024 bytes. Over it, `InputTooLargeError`
    * `('password')` is thrown before any normalization or hashing, which bounds the work an attacker
    * can cause. Must be at least `4 * maxLength` so that every password within `maxLength` fits.
    */
@@ -141,8 +141,8 @@ export function codePointLength(value: string): number {
  *
  * @param password The untrusted input.
  * @param maxBytes The cap, from {@link PasswordPolicy.maxBytes}.
- * @throws {@link ValidationError} (rule `invalid_type`) when `password` is not a string.
- * @throws {@link InputTooLargeError} `('password')` when it is over the cap.
+ * @throws `ValidationError` (rule `invalid_type`) when `password` is not a string.
+ * @throws `InputTooLargeError` `('password')` when it is over the cap.
  */
 export function assertPasswordInput(password: unknown, maxBytes: number): asserts password is string {
   if (typeof password !== 'string') {
@@ -241,8 +241,8 @@ function contextWords(context: PasswordContext, appName: string | undefined): st
  * @param policy A resolved policy.
  * @param context The account's username and email, when known.
  * @returns The failed rules; empty when the password is acceptable.
- * @throws {@link InputTooLargeError} `('password')` over `policy.maxBytes`, before normalization.
- * @throws {@link ValidationError} when `password` is not a string.
+ * @throws `InputTooLargeError` `('password')` over `policy.maxBytes`, before normalization.
+ * @throws `ValidationError` when `password` is not a string.
  * @see [NIST SP 800-63B-4 §3.1.1.2](https://pages.nist.gov/800-63-4/sp800-63b.html#password)
  */
 export function checkPasswordPolicy(

@@ -7,7 +7,6 @@
  */
 
 import { z } from 'zod';
-import type { CheckRequest } from './evaluator.js';
 import { MAX_ID_LENGTH } from './relationship-store.js';
 
 const properties = z.record(z.string(), z.unknown());
@@ -75,15 +74,40 @@ export type Evaluation = z.infer<typeof evaluationSchema>;
 /** A parsed page request. */
 export type Page = z.infer<typeof page>;
 
-/** An error answered as `{ error, error_description }` with `status`; never carries request values. */
+/** Machine-readable members of an error body: the engine's stable `code`, the `parameters` concerned. */
+export interface ErrorDetails {
+  readonly code?: string;
+  readonly parameters?: readonly string[];
+}
+
+/**
+ * An error answered as `{ error, error_description, code?, parameters? }` with `status`; never
+ * carries property or context values. `details` come from a refused list query: its stable code
+ * and the condition inputs it lacks (`context.ip`).
+ */
 export class HttpError extends Error {
   constructor(
     readonly status: number,
     readonly error: string,
     readonly description: string,
+    readonly details: ErrorDetails = {},
   ) {
     super(description);
   }
+}
+
+/**
+ * An engine message made fit for an error body or a per-item error: control and line-separator
+ * characters replaced, at most 200 characters. Engine messages name types, relations and
+ * parameters, never attribute or context values.
+ */
+export function safeMessage(message: string): string {
+  let out = '';
+  for (const ch of String(message).slice(0, 200)) {
+    const c = ch.codePointAt(0)!;
+    out += c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029 ? ' ' : ch;
+  }
+  return out;
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store' } as const;
@@ -98,7 +122,14 @@ export function errorResponse(e: HttpError): Response {
   const extra: Record<string, string> =
     e.status === 401 ? { 'www-authenticate': 'Bearer' } : e.status === 405 ? { allow: e.description } : {};
   const description = e.status === 405 ? `method not allowed; use ${e.description}` : e.description;
-  return json(e.status, { error: e.error, error_description: description }, extra);
+  const { code, parameters } = e.details;
+  const body = {
+    error: e.error,
+    error_description: description,
+    ...(code ? { code } : {}),
+    ...(parameters && parameters.length > 0 ? { parameters: parameters.slice(0, 20).map(safeMessage) } : {}),
+  };
+  return json(e.status, body, extra);
 }
 
 /** Reads the body as JSON: content type, size limit (streamed, so a lying Content-Length cannot bypass it). */
@@ -148,14 +179,4 @@ export function parse<T>(schema: z.ZodType<T>, value: unknown): T {
     .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
     .join('; ');
   throw new HttpError(400, 'invalid_request', `invalid request: ${issues}`);
-}
-
-/** An AuthZEN evaluation as a `check` request: properties become attributes. */
-export function toCheck(e: Evaluation): CheckRequest {
-  return {
-    subject: { type: e.subject.type, id: e.subject.id, attributes: e.subject.properties ?? {} },
-    action: e.action.name,
-    resource: { type: e.resource.type, id: e.resource.id, attributes: e.resource.properties ?? {} },
-    context: e.context ?? {},
-  };
 }

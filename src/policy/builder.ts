@@ -2,7 +2,7 @@
  * A small TypeScript builder for {@link AuthorizationModel}s with enough inference that a typo in
  * a type name, a userset relation (`team#membr`), a computed relation or a tuple-to-userset
  * (`m.from('parnt', 'viewer')`) is a compile error. The result is validated at run time too
- * ({@link compileModel}), which also checks condition names.
+ * (`compileModel`), which also checks condition names.
  *
  * ```ts
  * const model = defineModel((m) => ({
@@ -178,8 +178,8 @@ export interface DefineModelOptions {
 
 /**
  * Builds an {@link AuthorizationModel} from the builder callback. Unknown names are compile
- * errors (see {@link ValidModel}); malformed restrictions throw {@link PolicyModelError}. The
- * result still goes through {@link compileModel} when an evaluator is created.
+ * errors (see `ValidModel`); malformed restrictions throw {@link PolicyModelError}. The
+ * result still goes through `compileModel` when an evaluator is created.
  */
 export function defineModel<M>(
   build: (m: ModelBuilder) => M & NoInfer<ValidModel<M>>,

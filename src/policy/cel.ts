@@ -3,7 +3,7 @@
  * `@marcbachmann/cel-js` (a maintained, dependency-free CEL implementation).
  *
  * A condition `condition is_paid(plan: string) { plan != "free" }` becomes a
- * {@link ConditionDefinition} whose zod schema reads each declared parameter by name from the
+ * `ConditionDefinition` whose zod schema reads each declared parameter by name from the
  * condition input's `context`, which the evaluator builds as the request context merged with the
  * tuple's stored context, the tuple's values winning (OpenFGA's rule). The subject's and resource's
  * attributes of a check are not visible to CEL: OpenFGA conditions only ever see parameters.
@@ -175,7 +175,7 @@ function environment(): Environment {
 }
 
 /**
- * Builds a {@link ConditionDefinition} from an OpenFGA condition: `parameters` by name with their
+ * Builds a `ConditionDefinition` from an OpenFGA condition: `parameters` by name with their
  * OpenFGA types, and a CEL `expression` that must type-check to `bool`. Throws
  * {@link CelConditionError} for an unsupported type or an expression that does not parse or check.
  */

@@ -4,7 +4,8 @@
  *
  * Both are off by default. With `events` (the `SecurityEvents` bus of `createGatehouse`, or your
  * own), every fail-closed decision — a store failure, a condition with a missing or wrongly typed
- * attribute, a depth or budget limit, a malformed request — is reported (OWASP ASVS 5.0 16.5.3: deny, and log it);
+ * attribute, a depth or budget limit, a malformed request, a policy information point the decision
+ * service could not ask (`pip_error`) — is reported (OWASP ASVS 5.0 16.5.3: deny, and log it);
  * `logDecisions: 'denied'` adds every deny, `'all'` every decision. The event carries the subject,
  * action and resource as `type:id` strings, the outcome, the stable decision code and the latency;
  * never attributes, context or tuples (they may hold personal data).
@@ -36,7 +37,7 @@ const DECIDED: ReadonlySet<string> = new Set(['granted', 'not_granted', 'no_matc
 
 /**
  * `true` when a decision code is a deny because evaluation failed (OWASP ASVS 5.0 16.5.3) — a store failure, a
- * condition input, a limit, a malformed request, a decision service that could not be asked —
+ * condition input, a limit, a malformed request, a decision service or a PIP that could not be asked —
  * and not because the data says no.
  */
 export function isFailClosed(code: string): boolean {
@@ -54,11 +55,13 @@ export interface DecisionEventOptions {
 const MAX_FIELD = 256;
 const describe = (entity: unknown): string => {
   if (typeof entity !== 'object' || entity === null) return '(invalid)';
-  const { type, id } = entity as { type?: unknown; id?: unknown };
-  return `${String(type)}:${String(id)}`.slice(0, MAX_FIELD);
+  const { type, id, relation } = entity as { type?: unknown; id?: unknown; relation?: unknown };
+  // A userset subject is logged as itself (`group:eng#member`), never as the object `group:eng`.
+  const set = relation === undefined ? '' : `#${String(relation)}`;
+  return `${String(type)}:${String(id)}${set}`.slice(0, MAX_FIELD);
 };
 
-/** Emits `authz.decision` events as configured. Used by the evaluator and the decision client. */
+/** Emits `authz.decision` events as configured. Used by the evaluator, the decision client and the decision service. */
 export class DecisionEvents {
   /** `true` when some decision may be reported: only then is a decision timed. */
   readonly enabled: boolean;

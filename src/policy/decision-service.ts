@@ -14,8 +14,8 @@
  *   (default), `deny_on_first_deny` or `permit_on_first_permit` (the short-circuiting semantics
  *   return the results up to and including the deciding one). -> `{ evaluations: [{ decision }] }`.
  *   Without `evaluations` (or with an empty array) it answers like the single evaluation.
- * - `POST /access/v1/search/action`: the actions (relations and permissions of the resource's
- *   type) the subject may perform on the resource, each decided by `check`.
+ * - `POST /access/v1/search/action`: the declared actions (see `actions`) of the resource's type
+ *   that the subject may perform on the resource, each decided by `check`.
  * - `POST /access/v1/search/subject` (`subject: {type}`, full `resource`) and
  *   `POST /access/v1/search/resource` (full `subject`, `resource: {type}`): the evaluator's
  *   `listSubjects` / `listResources`, so results always agree with `check`. `page.limit` (1-1000)
@@ -25,14 +25,26 @@
  *   A subject result `{ type, id: '*' }` means every subject of the type except those in `excluded`.
  * - `GET /.well-known/authzen-configuration`: the PDP metadata (unauthenticated, as in the spec).
  *
- * Mapping to the engine: `subject.properties` and `resource.properties` are the ABAC attributes,
- * `action.name` is the relation or permission, `context` is the request context. `action.properties`
- * is accepted and not used by the engine.
+ * Mapping to the engine: `subject.properties` and `resource.properties` are the ABAC attributes
+ * (or, for the types a `pip` covers, what the PIP resolves; see `decision-pip.ts`), `action.name`
+ * is the relation or permission, `context` is the request context. `action.properties` is
+ * accepted and not used by the engine.
+ *
+ * Errors (AuthZEN 1.0, "Error Responses" of the HTTPS binding and "Errors" of the Access
+ * Evaluations API): an invalid request is an HTTP 400 `{ error: 'invalid_request', error_description }`
+ * naming the problem: a malformed body, and an evaluation the engine refuses as `invalid_request`
+ * (a malformed entity, an unknown type or relation under strict requests), and a search the
+ * engine refuses (`ListQueryError`, its `code` in `code`). In an `evaluations` batch an item that is
+ * incomplete after the defaults or refused by the engine is answered in its place as
+ * `{ decision: false, context: { error: { status: 400, message } } }`, and counts as a deny for
+ * `deny_on_first_deny`; a body that is not an evaluations request at all is a 400.
+ * Runtime faults are not request errors: a store failure is a fail-closed deny, a PIP failure a
+ * deny with the code `pip_error`, anything unexpected a 500 without details.
  *
  * Security:
  * - Strict input: JSON only (`Content-Type: application/json`, 415 otherwise), a body size limit
  *   (413), zod schemas that reject unknown fields and wrong types (400). Errors have the body
- *   `{ error, error_description }` and never echo the input.
+ *   `{ error, error_description }` and never echo property or context values.
  * - Decisions carry no internals: `{ decision }` only. With `exposeReasons: true` (for trusted
  *   callers and debugging) the response `context` holds the engine's `code` and a short `reason`.
  * - Deny by default: anything unexpected is an error response without a decision (a PEP treats
@@ -47,51 +59,35 @@
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { z } from 'zod';
+import type { ConfigError } from '../errors.js';
 import {
   actionSearchSchema,
+  type Evaluation,
   errorResponse,
   evaluationSchema,
   evaluationsSchema,
   HttpError,
   json,
-  type Page,
   parse,
   readJson,
   resourceSearchSchema,
+  safeMessage,
   subjectSearchSchema,
-  toCheck,
 } from './authzen-http.js';
 import { InvalidCursorError } from './cursor.js';
-import type { CheckResult, PolicyEvaluator } from './evaluator.js';
+import { DecisionEvents } from './decision-log.js';
+import { AttributeResolution, type Attributes, PIP_FAILED, type RequestEntity } from './decision-pip.js';
+import { createSearches } from './decision-search.js';
+import { type DecisionServiceOptions, resolveServiceOptions } from './decision-service-options.js';
+import type { CheckRequest, CheckResult, PolicyEvaluator } from './evaluator.js';
 import { findExplanation } from './explanation.js';
 import { ListQueryError } from './reverse-types.js';
 
-/** Options of {@link createDecisionService}. */
-export interface DecisionServiceOptions {
-  /**
-   * Authenticates the caller (the PEP) of every `/access/v1/*` request; `false` or a throw -> 401.
-   * Without it, run the service on a private network only.
-   */
-  readonly authenticate?: (request: Request) => Promise<boolean> | boolean;
-  /** Largest accepted request body in bytes (413 above). Default 65 536. */
-  readonly maxBodyBytes?: number;
-  /** Most entries in one `evaluations` request (400 above). Default 100. */
-  readonly maxEvaluations?: number;
-  /**
-   * Include the engine's decision `code` and a short `reason` in each decision's `context`.
-   * Default `false`: decisions are `{ decision }` only, so callers learn nothing about the policy.
-   */
-  readonly exposeReasons?: boolean;
-  /**
-   * The PDP identifier (`policy_decision_point`) and base of the endpoint URLs in the metadata.
-   * Default: the origin of the metadata request, i.e. from its `Host` header: set it in production
-   * so a forged `Host` cannot make the document point elsewhere.
-   */
-  readonly issuer?: string;
-}
+export type { DecisionServiceOptions } from './decision-service-options.js';
 
 /** The decision service: a fetch handler. */
 export interface DecisionService {
+  /** Answers one HTTP request; never throws. */
   handle(request: Request): Promise<Response>;
 }
 
@@ -116,17 +112,25 @@ function summarize(result: CheckResult): string {
   return (node ?? result.reason).message.slice(0, 200);
 }
 
+/** One evaluation's outcome: decided by the engine, refused as invalid, or not decidable for the PIP. */
+type Outcome =
+  | { readonly kind: 'decided'; readonly result: CheckResult }
+  | { readonly kind: 'invalid'; readonly message: string }
+  | { readonly kind: 'pip_error' };
+
+const PIP_REASON = 'attributes could not be resolved';
+
 /**
  * Creates the AuthZEN decision service over `evaluator`. See the module documentation for the
- * endpoints and the security model.
+ * endpoints, the error mapping and the security model. Throws {@link ConfigError} for invalid options.
  */
 export function createDecisionService(
   evaluator: PolicyEvaluator,
   options: DecisionServiceOptions = {},
 ): DecisionService {
-  const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
-  const maxEvaluations = options.maxEvaluations ?? 100;
-  const exposeReasons = options.exposeReasons === true;
+  const config = resolveServiceOptions(options, evaluator.model);
+  const { maxBodyBytes, maxEvaluations, exposeReasons, pip, actions } = config;
+  const log = new DecisionEvents(options);
 
   // The tree is built only when reasons are sent back; otherwise a decision costs microseconds.
   const checkOptions = { explain: exposeReasons };
@@ -134,19 +138,81 @@ export function createDecisionService(
     exposeReasons
       ? { decision: r.allowed === true, context: { code: r.code, reason: summarize(r) } }
       : { decision: r.allowed === true };
+  const answer = (o: Outcome) => {
+    if (o.kind === 'decided') return decision(o.result);
+    if (o.kind === 'invalid')
+      return { decision: false, context: { error: { status: 400, message: o.message } } };
+    return exposeReasons
+      ? { decision: false, context: { code: 'pip_error', reason: PIP_REASON } }
+      : { decision: false };
+  };
+  const outcome = (r: CheckResult): Outcome =>
+    r.code === 'invalid_request'
+      ? { kind: 'invalid', message: safeMessage(r.reason.message) }
+      : { kind: 'decided', result: r };
 
   const authenticate = async (request: Request) => {
-    if (!options.authenticate) return;
+    if (!config.authenticate) return;
     let ok = false;
     try {
-      ok = (await options.authenticate(request)) === true;
+      ok = (await config.authenticate(request)) === true;
     } catch {
       ok = false;
     }
     if (!ok) throw new HttpError(401, 'unauthorized', 'caller authentication failed');
   };
 
-  const evaluations = async (body: z.infer<typeof evaluationsSchema>) => {
+  /** The attributes of `entity`, or `undefined` after logging a PIP failure for `request`. */
+  const attributesOf = async (
+    resolution: AttributeResolution,
+    entities: readonly RequestEntity[],
+    action: string | undefined,
+    context: Attributes,
+    request: CheckRequest,
+  ): Promise<Attributes[] | undefined> => {
+    const started = performance.now();
+    const resolved = await Promise.all(entities.map((e) => resolution.attributes(e, action, context)));
+    if (resolved.some((a) => a === PIP_FAILED)) {
+      log.record(request, false, 'pip_error', performance.now() - started);
+      return undefined;
+    }
+    return resolved as Attributes[];
+  };
+
+  /** The check request of an evaluation, with resolved attributes; `undefined` when the PIP failed. */
+  const prepare = async (
+    resolution: AttributeResolution,
+    e: Evaluation,
+  ): Promise<CheckRequest | undefined> => {
+    const context = e.context ?? {};
+    const request: CheckRequest = {
+      subject: { type: e.subject.type, id: e.subject.id },
+      action: e.action.name,
+      resource: { type: e.resource.type, id: e.resource.id },
+      context,
+    };
+    const a = await attributesOf(resolution, [e.subject, e.resource], e.action.name, context, request);
+    if (!a) return undefined;
+    return {
+      ...request,
+      subject: { ...request.subject, attributes: a[0]! },
+      resource: { ...request.resource, attributes: a[1]! },
+    };
+  };
+
+  const evaluateOne = async (resolution: AttributeResolution, e: Evaluation): Promise<Outcome> => {
+    const request = await prepare(resolution, e);
+    return request ? outcome(await evaluator.check(request, checkOptions)) : { kind: 'pip_error' };
+  };
+
+  /** A single evaluation: an invalid one is a 400 naming the problem. */
+  const single = async (resolution: AttributeResolution, e: Evaluation) => {
+    const o = await evaluateOne(resolution, e);
+    if (o.kind === 'invalid') throw new HttpError(400, 'invalid_request', o.message);
+    return answer(o);
+  };
+
+  const evaluations = async (resolution: AttributeResolution, body: z.infer<typeof evaluationsSchema>) => {
     const defaults = {
       subject: body.subject,
       action: body.action,
@@ -154,92 +220,43 @@ export function createDecisionService(
       context: body.context,
     };
     const items = body.evaluations ?? [];
-    if (items.length === 0) {
-      return decision(await evaluator.check(toCheck(parse(evaluationSchema, defaults)), checkOptions));
-    }
+    if (items.length === 0) return single(resolution, parse(evaluationSchema, defaults));
     if (items.length > maxEvaluations) {
       throw new HttpError(400, 'invalid_request', `at most ${maxEvaluations} evaluations per request`);
     }
-    const requests = items.map((item, i) => {
-      const merged = { ...defaults, ...item };
-      const r = evaluationSchema.safeParse(merged);
-      if (!r.success) {
-        throw new HttpError(
-          400,
-          'invalid_request',
-          `evaluations.${i}: subject, action and resource are required`,
-        );
-      }
-      return toCheck(r.data);
+    // An item incomplete after the defaults is an error of that evaluation, answered in its place.
+    const merged = items.map((item, i): Evaluation | Outcome => {
+      const r = evaluationSchema.safeParse({ ...defaults, ...item });
+      if (r.success) return r.data;
+      const missing = r.error.issues.map((x) => x.path.join('.') || '(root)').join(', ');
+      return { kind: 'invalid', message: `evaluations.${i}: ${missing} required` };
     });
+    const isOutcome = (m: Evaluation | Outcome): m is Outcome => 'kind' in m;
     const semantic = body.options?.evaluations_semantic ?? 'execute_all';
     if (semantic === 'execute_all') {
-      return { evaluations: (await evaluator.batchCheck(requests, checkOptions)).map(decision) };
+      const prepared = await Promise.all(merged.map((m) => (isOutcome(m) ? m : prepare(resolution, m))));
+      const runnable = prepared.filter((p): p is CheckRequest => p !== undefined && !('kind' in p));
+      const results = await evaluator.batchCheck(runnable, checkOptions);
+      let next = 0;
+      const outcomes = prepared.map((p): Outcome => {
+        if (p === undefined) return { kind: 'pip_error' };
+        return 'kind' in p ? p : outcome(results[next++]!);
+      });
+      return { evaluations: outcomes.map(answer) };
     }
+    // Short-circuiting semantics: an error is a deny (it stops `deny_on_first_deny`).
     const stopOn = semantic === 'permit_on_first_permit';
     const results = [];
-    for (const req of requests) {
-      const r = await evaluator.check(req, checkOptions);
-      results.push(decision(r));
-      if (r.allowed === stopOn) break;
+    for (const m of merged) {
+      const o = isOutcome(m) ? m : await evaluateOne(resolution, m);
+      results.push(answer(o));
+      const allowed = o.kind === 'decided' && o.result.allowed;
+      if (allowed === stopOn) break;
     }
     return { evaluations: results };
   };
 
-  const searchAction = async (body: z.infer<typeof actionSearchSchema>) => {
-    const relations = evaluator.model.types.get(body.resource.type);
-    const names = relations ? [...relations.keys()] : [];
-    const base = { subject: body.subject, resource: body.resource, context: body.context };
-    const results = await evaluator.batchCheck(
-      names.map((name) => toCheck({ ...base, action: { name } })),
-      { explain: false },
-    );
-    return { results: names.filter((_, i) => results[i]?.allowed === true).map((name) => ({ name })) };
-  };
-
-  const pageOptions = (p: Page) => ({
-    ...(p?.limit !== undefined ? { pageSize: p.limit } : {}),
-    ...(p?.token ? { cursor: p.token } : {}),
-  });
-  const listed = (
-    results: readonly { type: string; id: string }[],
-    r: { cursor: string | null; complete: boolean; incompleteReason?: string },
-    extra: Record<string, unknown> = {},
-  ) => ({
-    results: results.map((o) => ({ type: o.type, id: o.id })),
-    page: { next_token: r.cursor ?? '' },
-    // Never a silent truncation: say when results may be missing.
-    context: {
-      complete: r.complete,
-      ...(r.incompleteReason ? { incomplete_reason: r.incompleteReason } : {}),
-      ...extra,
-    },
-  });
-  const searchSubject = async (body: z.infer<typeof subjectSearchSchema>) => {
-    const r = await evaluator.listSubjects({
-      resource: {
-        type: body.resource.type,
-        id: body.resource.id,
-        attributes: body.resource.properties ?? {},
-      },
-      action: body.action.name,
-      subjectType: body.subject.type,
-      context: body.context ?? {},
-      ...pageOptions(body.page),
-    });
-    // `{ type, id: '*' }` means every subject of the type except those in `excluded`.
-    return listed(r.subjects, r, r.excluded.length > 0 ? { excluded: r.excluded } : {});
-  };
-  const searchResource = async (body: z.infer<typeof resourceSearchSchema>) => {
-    const r = await evaluator.listResources({
-      subject: { type: body.subject.type, id: body.subject.id, attributes: body.subject.properties ?? {} },
-      action: body.action.name,
-      type: body.resource.type,
-      context: body.context ?? {},
-      ...pageOptions(body.page),
-    });
-    return listed(r.resources, r);
-  };
+  const { searchAction, searchSubject, searchResource } = createSearches(evaluator, actions, attributesOf);
 
   const route = async (request: Request): Promise<Response> => {
     const url = new URL(request.url);
@@ -247,7 +264,7 @@ export function createDecisionService(
     if (path === AUTHZEN_PATHS.metadata) {
       if (request.method !== 'GET' && request.method !== 'HEAD')
         throw new HttpError(405, 'invalid_request', 'GET');
-      const base = (options.issuer ?? url.origin).replace(/\/+$/, '');
+      const base = (config.issuer ?? url.origin).replace(/\/+$/, '');
       return json(200, {
         policy_decision_point: base,
         access_evaluation_endpoint: `${base}${AUTHZEN_PATHS.evaluation}`,
@@ -261,27 +278,20 @@ export function createDecisionService(
     if (!known.includes(path)) throw new HttpError(404, 'not_found', 'unknown endpoint');
     if (request.method !== 'POST') throw new HttpError(405, 'invalid_request', 'POST');
     await authenticate(request);
+    const body = await readJson(request, maxBodyBytes);
+    // One resolution per HTTP request: each entity goes to the PIP once.
+    const resolution = new AttributeResolution(pip);
     switch (path) {
-      case AUTHZEN_PATHS.evaluation: {
-        const body = parse(evaluationSchema, await readJson(request, maxBodyBytes));
-        return json(200, decision(await evaluator.check(toCheck(body))));
-      }
-      case AUTHZEN_PATHS.evaluations: {
-        const body = parse(evaluationsSchema, await readJson(request, maxBodyBytes));
-        return json(200, await evaluations(body));
-      }
-      case AUTHZEN_PATHS.searchAction: {
-        const body = parse(actionSearchSchema, await readJson(request, maxBodyBytes));
-        return json(200, await searchAction(body));
-      }
-      case AUTHZEN_PATHS.searchSubject: {
-        const body = parse(subjectSearchSchema, await readJson(request, maxBodyBytes));
-        return json(200, await searchSubject(body));
-      }
-      default: {
-        const body = parse(resourceSearchSchema, await readJson(request, maxBodyBytes));
-        return json(200, await searchResource(body));
-      }
+      case AUTHZEN_PATHS.evaluation:
+        return json(200, await single(resolution, parse(evaluationSchema, body)));
+      case AUTHZEN_PATHS.evaluations:
+        return json(200, await evaluations(resolution, parse(evaluationsSchema, body)));
+      case AUTHZEN_PATHS.searchAction:
+        return json(200, await searchAction(resolution, parse(actionSearchSchema, body)));
+      case AUTHZEN_PATHS.searchSubject:
+        return json(200, await searchSubject(resolution, parse(subjectSearchSchema, body)));
+      default:
+        return json(200, await searchResource(resolution, parse(resourceSearchSchema, body)));
     }
   };
 
@@ -291,8 +301,17 @@ export function createDecisionService(
         return await route(request);
       } catch (error) {
         if (error instanceof HttpError) return errorResponse(error);
-        if (error instanceof ListQueryError || error instanceof InvalidCursorError) {
-          return errorResponse(new HttpError(400, 'invalid_request', 'invalid search request or page token'));
+        if (error instanceof ListQueryError) {
+          // The caller's mistake (an unknown type or relation, a missing condition input): a 400 naming it.
+          const { code, parameters } = error as { code?: unknown; parameters?: unknown };
+          const details = {
+            ...(typeof code === 'string' ? { code } : {}),
+            ...(Array.isArray(parameters) ? { parameters: parameters.map(String) } : {}),
+          };
+          return errorResponse(new HttpError(400, 'invalid_request', safeMessage(error.message), details));
+        }
+        if (error instanceof InvalidCursorError) {
+          return errorResponse(new HttpError(400, 'invalid_request', 'page.token: not a valid page token'));
         }
         // Deny by default: no decision in the answer, nothing about the failure either.
         return json(500, { error: 'server_error', error_description: 'the request could not be decided' });

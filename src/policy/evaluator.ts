@@ -4,8 +4,11 @@
  *
  * Semantics follow OpenFGA: union grants if any operand grants, intersection if all do, exclusion
  * if the base does and the subtracted part does not. Added guarantees:
- * - Deny by default (OWASP ASVS 5.0 8.2.1, 15.3.6): an unknown type, relation/action or a malformed request is denied
- *   with `no_matching_rule` / `invalid_request`; names are looked up in `Map`s only.
+ * - Deny by default (OWASP ASVS 5.0 8.2.1, 15.3.6): an unknown resource type, relation/action or
+ *   subject type (or a userset subject's relation), like any malformed request, is denied with
+ *   `invalid_request` and a reason naming it ("no matching rule: type 'x' not found", after
+ *   OpenFGA's `type_not_found` / `relation_not_found`), so a typo never reads as "no access";
+ *   names are looked up in `Map`s only.
  * - Fail closed (OWASP ASVS 5.0 16.5.3): an error anywhere (a condition input that fails its zod schema, a
  *   condition that throws or returns a non-boolean, a store failure) is an `error` outcome that
  *   denies, unless an independent branch of a union grants. `check` never throws. With `events`,
@@ -31,19 +34,15 @@ import { attrs } from './engine/condition-eval.js';
 
 export type { DecisionEvent } from './decision-log.js';
 
-import { syncReadsFor } from './engine/object-reads.js';
+import { type SyncReadSource, syncReadsFor } from './engine/object-reads.js';
 import { type Program, programOf, type RelationProgram } from './engine/program.js';
+import { unknownRelation, unknownSubject } from './engine/request-names.js';
 import { listResources, listSubjects } from './engine/reverse.js';
+import { validSubjectForm } from './engine/subject-form.js';
 import { PrefetchReads, StoreFailure, type TupleReads, withContextual } from './engine/tuple-reads.js';
 import { Walk, type WalkOptions, type WalkResult } from './engine/walk.js';
 import type { DecisionCode, ErrorRule, Explanation } from './explanation.js';
-import {
-  type AuthorizationModel,
-  type CompiledModel,
-  compileModel,
-  isCompiledModel,
-  isSafeName,
-} from './model.js';
+import { type AuthorizationModel, type CompiledModel, compileModel, isCompiledModel } from './model.js';
 import {
   MAX_ID_LENGTH,
   type ObjectRef,
@@ -60,10 +59,24 @@ import type {
   ReverseHost,
 } from './reverse-types.js';
 
-/** An entity in a check: type, id and optional ABAC attributes. */
+/**
+ * An entity in a check: type, id and optional ABAC attributes.
+ *
+ * As a subject it may also be, with OpenFGA's meaning (openfga.dev, "Check" API: "the user field
+ * can be a specific target, a userset or a type-bound public access"):
+ * - a userset, with `relation`: `{ type: 'group', id: 'eng', relation: 'member' }` asks about the
+ *   members of `group:eng` as a set. It is granted through tuples naming that userset (directly, or
+ *   through usersets, computed relations and parents), and a userset always holds its own relation
+ *   (`document:1#viewer` is a viewer of `document:1`). It is never granted through a wildcard
+ *   tuple, nor through what one member of the set holds;
+ * - the type wildcard, with id `'*'`: `{ type: 'user', id: '*' }` asks about public access, granted
+ *   only through tuples whose subject is `user:*`, never through one user's tuples.
+ */
 export interface Entity {
   readonly type: string;
   readonly id: string;
+  /** Subjects only: the relation of a userset subject (`member` in `group:eng#member`). */
+  readonly relation?: string;
   readonly attributes?: Readonly<Record<string, unknown>>;
 }
 
@@ -140,8 +153,8 @@ export class PolicyEvaluator {
   private readonly explainAll: boolean;
   private readonly log: DecisionLogger;
   private readonly program: Program;
-  /** The store's synchronous reads for one walk, when it has them. */
-  private readonly syncStore: (() => TupleReads) | undefined;
+  /** The store's synchronous reads (per check, per list query), when it has them. */
+  private readonly syncStore: SyncReadSource | undefined;
 
   constructor(options: PolicyEvaluatorOptions) {
     this.model = isCompiledModel(options.model) ? options.model : compileModel(options.model);
@@ -182,14 +195,19 @@ export class PolicyEvaluator {
    */
   checkSync(request: CheckRequest, options: CheckOptions = {}): CheckResult {
     if (!this.syncStore) throw new TypeError('checkSync needs a RelationshipStore with synchronous reads');
+    return this.decideSync(request, options.explain ?? this.explainAll, this.syncStore.check());
+  }
+
+  /** `checkSync` over the given reads (one check's, or those a list query's checks share). */
+  private decideSync(request: CheckRequest, explain: boolean, reads: TupleReads): CheckResult {
     const started = this.log.enabled ? performance.now() : 0;
     let result: CheckResult;
     try {
-      const prepared = this.prepare(request, options.explain ?? this.explainAll);
+      const prepared = this.prepare(request, explain);
       result =
         'allowed' in prepared
           ? prepared
-          : this.finish(request, this.walkSync(prepared), prepared.walk.explain);
+          : this.finish(request, this.walkSync(prepared, reads), prepared.walk.explain);
     } catch (error) {
       result = failed(error);
     }
@@ -202,17 +220,26 @@ export class PolicyEvaluator {
     return Promise.all(requests.map((r) => this.check(r, options)));
   }
 
-  /** Objects of a type the subject may act on, paginated, confirmed by `check`; see `engine/reverse.ts`. */
+  /**
+   * Objects of a type the subject may act on, paginated, confirmed by `check`; see `engine/reverse.ts`.
+   * Throws `ListQueryError` (its `code` says why) for an unknown type or relation, a malformed
+   * request, or a condition input the request lacks; rethrows store failures.
+   */
   async listResources(request: ListResourcesRequest): Promise<ListResourcesResult> {
     return listResources(this.reverseHost(), request);
   }
 
-  /** Subjects of a type that may act on the resource, paginated, confirmed by `check`; see `engine/reverse.ts`. */
+  /** Subjects of a type that may act on the resource, paginated, confirmed by `check`; throws like `listResources`. */
   async listSubjects(request: ListSubjectsRequest): Promise<ListSubjectsResult> {
     return listSubjects(this.reverseHost(), request);
   }
 
+  /**
+   * What a list query needs. Over a synchronous store its candidate checks share one set of reads
+   * (see `engine/object-reads.ts`): what many candidates have in common is read once per query.
+   */
   private reverseHost(): ReverseHost {
+    const shared = this.syncStore?.query();
     return {
       model: this.model,
       store: this.store,
@@ -220,7 +247,7 @@ export class PolicyEvaluator {
       maxContextualTuples: this.maxContextualTuples,
       // List queries confirm each candidate: only `allowed` matters there.
       check: (request) => this.check(request, FAST),
-      ...(this.syncStore ? { checkSync: (request: CheckRequest) => this.checkSync(request, FAST) } : {}),
+      ...(shared ? { checkSync: (request: CheckRequest) => this.decideSync(request, false, shared) } : {}),
     };
   }
 
@@ -231,7 +258,9 @@ export class PolicyEvaluator {
       const prepared = this.prepare(request, explain);
       if ('allowed' in prepared) result = prepared;
       else {
-        const r = this.syncStore ? this.walkSync(prepared) : await this.walkAsync(prepared);
+        const r = this.syncStore
+          ? this.walkSync(prepared, this.syncStore.check())
+          : await this.walkAsync(prepared);
         result = this.finish(request, r, explain);
       }
     } catch (error) {
@@ -241,8 +270,8 @@ export class PolicyEvaluator {
     return result;
   }
 
-  private walkSync(p: Prepared): WalkResult {
-    return new Walk(p.walk, withContextual(this.syncStore!(), p.contextual)).relation(p.root, p.relation, 1);
+  private walkSync(p: Prepared, reads: TupleReads): WalkResult {
+    return new Walk(p.walk, withContextual(reads, p.contextual)).relation(p.root, p.relation, 1);
   }
 
   /** Walks again after each round of fetches until a walk needed nothing new (see `engine/tuple-reads.ts`). */
@@ -258,18 +287,28 @@ export class PolicyEvaluator {
   private prepare(request: CheckRequest, explain: boolean): CheckResult | Prepared {
     if (typeof request !== 'object' || request === null) return invalid('request must be an object');
     const { subject, resource, action } = request;
-    if (!validEntity(subject) || subject.id === '*') return invalid('invalid subject');
+    if (!validEntity(subject) || !validSubjectForm(subject)) return invalid('invalid subject');
     if (!validEntity(resource) || resource.id === '*') return invalid('invalid resource');
     if (typeof action !== 'string') return invalid('invalid action');
-    const relation = isSafeName(action) ? this.program.types.get(resource.type)?.get(action) : undefined;
-    if (!relation || !isSafeName(subject.type)) {
+    // Strict names: an unknown type or relation is a malformed request, not "no access".
+    let relation = this.program.types.get(resource.type)?.get(action);
+    const known =
+      relation !== undefined && subject.relation === undefined && this.model.types.has(subject.type);
+    const unknown = known
+      ? undefined
+      : (unknownRelation(this.model, resource.type, action) ?? unknownSubject(this.model, subject));
+    if (unknown) relation = undefined;
+    if (!relation) {
       return {
         allowed: false,
-        code: 'no_matching_rule',
+        code: 'invalid_request',
         reason: {
-          outcome: 'not_granted',
+          outcome: 'error',
+          // Deny by default (OWASP ASVS 5.0 8.2.1): the explanation is "no matching rule", naming
+          // what the model lacks (OpenFGA: type_not_found, relation_not_found); the code says the
+          // request itself is at fault, so a typo never reads as an ordinary "no access".
           rule: 'no_matching_rule',
-          message: 'no matching rule',
+          message: `no matching rule: ${unknown?.message ?? 'unknown relation'}`,
           object: `${resource.type}:${resource.id}`,
           relation: action,
         },
@@ -294,7 +333,10 @@ export class PolicyEvaluator {
       relation,
       walk: {
         program: this.program,
-        subject: { type: subject.type, id: subject.id },
+        subject:
+          subject.relation === undefined
+            ? { type: subject.type, id: subject.id }
+            : { type: subject.type, id: subject.id, relation: subject.relation },
         subjectAttributes: attrs(subject.attributes),
         resourceAttributes: attrs(resource.attributes),
         context: attrs(request.context),

@@ -56,13 +56,17 @@ export interface Explanation {
   readonly condition?: string;
   /** For `condition_input_invalid`: the zod issues, `path: message`. */
   readonly issues?: readonly string[];
+  /** For `condition_input_invalid`: the input paths that were absent (`context.ip`); the other issues were wrongly typed. */
+  readonly missing?: readonly string[];
   readonly children?: readonly Explanation[];
 }
 
 /**
  * Stable summary code of a decision: `granted`; `not_granted` (no rule matched the data);
- * `no_matching_rule` (unknown type, relation or action: deny by default); `deny_rule` (an explicit
- * deny matched: a deny always wins); or the {@link ErrorRule} that made the evaluation fail closed.
+ * `no_matching_rule` (an RBAC check naming a role or permission no definition has: deny by
+ * default); `invalid_request` (a check naming a type, relation or subject type the model lacks:
+ * denied, with the explanation rule `no_matching_rule`); `deny_rule` (an explicit
+ * deny matched: a deny always wins); or the `ErrorRule` that made the evaluation fail closed.
  */
 export type DecisionCode = 'granted' | 'not_granted' | 'no_matching_rule' | 'deny_rule' | ErrorRule;
 

@@ -17,6 +17,7 @@ export {
   type ValidModel,
 } from './builder.js';
 export { InvalidCursorError } from './cursor.js';
+export type { DecisionCacheOptions } from './decision-cache.js';
 export {
   createDecisionClient,
   type DecisionClient,
@@ -29,6 +30,7 @@ export {
   type DecisionLogOptions,
   isFailClosed,
 } from './decision-log.js';
+export type { AttributeLookup, Attributes, PolicyInformationPoint } from './decision-pip.js';
 export {
   AUTHZEN_PATHS,
   bearerAuthenticator,
@@ -110,12 +112,15 @@ export {
   type IncompleteReason,
   type ListOptions,
   ListQueryError,
+  type ListQueryErrorCode,
+  type ListQueryErrorDetails,
   type ListResourcesRequest,
   type ListResourcesResult,
   type ListSubjectsRequest,
   type ListSubjectsResult,
   MAX_PAGE_SIZE,
   type ReverseHost,
+  type SubjectTypeFilter,
   WILDCARD_PROBE_ID,
 } from './reverse-types.js';
 export {

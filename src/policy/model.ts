@@ -8,7 +8,7 @@
  * gatehouse adds two things: a `{ condition }` rewrite leaf (ABAC without a tuple) and a per
  * relation `deny` rewrite whose match always wins over any grant.
  *
- * {@link compileModel} validates the data once and turns it into {@link CompiledModel}: every
+ * `compileModel` validates the data once and turns it into {@link CompiledModel}: every
  * name lives in a `Map`, so `__proto__`, `constructor` or `toString` can never resolve to an
  * object prototype member (OWASP ASVS 5.0 8.2.1, 15.3.6).
  *
@@ -129,7 +129,7 @@ export interface CompiledModel {
   readonly source: AuthorizationModel;
 }
 
-/** `true` when `value` is a {@link CompiledModel} produced by {@link compileModel}. */
+/** `true` when `value` is a {@link CompiledModel} produced by `compileModel`. */
 export function isCompiledModel(value: unknown): value is CompiledModel {
   return typeof value === 'object' && value !== null && compiledMarker.has(value);
 }
@@ -254,7 +254,7 @@ export function compileModel(model: AuthorizationModel): CompiledModel {
   return compiled;
 }
 
-/** Alias of {@link compileModel}: validates and throws {@link PolicyModelError}, returning the compiled model. */
+/** Alias of `compileModel`: validates and throws {@link PolicyModelError}, returning the compiled model. */
 export const validateModel: (model: AuthorizationModel) => CompiledModel = compileModel;
 
 function validateDirect(

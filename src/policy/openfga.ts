@@ -4,7 +4,11 @@
  * The DSL is parsed and validated with `@openfga/syntax-transformer` (OpenFGA's own parser and
  * validator), mapped to gatehouse's {@link AuthorizationModel}, and validated again with
  * {@link validateModel}. Every error is an {@link OpenFgaModelError} whose `line` and `column`
- * (1-based) point at the offending place of the DSL.
+ * (1-based) point at the offending place of the DSL. The validator's own errors (syntax and
+ * semantic) are reported as they are; a crash inside it (version 0.2.x throws a `TypeError` on a
+ * condition on a tuple-to-userset's linking relation, `define parent: [folder with c]` with
+ * `viewer from parent`) is not a verdict on the model, which gatehouse's validation then covers,
+ * with OpenFGA's "condition is not used" rule checked here.
  *
  * Mapping (OpenFGA semantics are kept): `[user, user:*, team#member, user with cond]` -> `directly`;
  * `this` -> `{ this: true }`; `computedUserset` -> `{ computed }`; `x from y` (tupleToUserset) ->
@@ -16,7 +20,7 @@
  * @module
  */
 
-import { transformer, validator } from '@openfga/syntax-transformer';
+import { errors, transformer, validator } from '@openfga/syntax-transformer';
 import { CelConditionError, celCondition, type OpenFgaParameterType } from './cel.js';
 import {
   type AuthorizationModel,
@@ -121,6 +125,48 @@ function problemsOf(error: unknown): OpenFgaModelProblem[] | undefined {
   }));
 }
 
+/** The transformer's own error types: its verdicts on a model, never crashes. */
+const TRANSFORMER_ERRORS: ReadonlyArray<abstract new (...args: never[]) => Error> = [
+  errors.BaseError,
+  errors.BaseMultiError,
+  errors.ConfigurationError,
+  errors.UnsupportedDSLNestingError,
+  errors.ConditionNameDoesntMatchError,
+  errors.UnsupportedModularModules,
+];
+
+function isTransformerError(error: unknown): boolean {
+  return TRANSFORMER_ERRORS.some((type) => error instanceof type);
+}
+
+function transformerProblem(error: unknown): OpenFgaModelError {
+  const problems = problemsOf(error);
+  if (problems) return new OpenFgaModelError(`dsl:${problems[0]?.line ?? 0}`, problems);
+  return new OpenFgaModelError('dsl', [{ message: error instanceof Error ? error.message : String(error) }]);
+}
+
+/**
+ * OpenFGA refuses a model with a condition no type restriction uses. The transformer's validator
+ * checks this after its entry-point search, so when that search crashed it is checked here.
+ */
+function refuseUnusedConditions(json: OpenFgaModelJson, locate: Locate): void {
+  const used = new Set<string>();
+  for (const td of json.type_definitions ?? []) {
+    for (const meta of Object.values(td.metadata?.relations ?? {})) {
+      for (const r of meta.directly_related_user_types ?? []) if (r.condition) used.add(r.condition);
+    }
+  }
+  const unused = Object.keys(json.conditions ?? {}).filter((name) => !used.has(name));
+  if (unused.length === 0) return;
+  throw new OpenFgaModelError(
+    `conditions.${unused[0]}`,
+    unused.map((name) => ({
+      message: `\`${name}\` condition is not used in the model.`,
+      ...locate(`conditions.${name}`),
+    })),
+  );
+}
+
 /**
  * Parses, validates and converts an OpenFGA DSL model (schema 1.1). The result is a valid
  * {@link AuthorizationModel} (already checked with {@link validateModel}); pass it to
@@ -131,15 +177,23 @@ export function loadOpenFgaModel(dsl: string): AuthorizationModel {
   if (typeof dsl !== 'string')
     throw new OpenFgaModelError('dsl', [{ message: 'the model must be a string' }]);
   let json: OpenFgaModelJson;
+  let validatorCrashed = false;
   try {
     validator.validateDSL(dsl);
+  } catch (error) {
+    // The validator's verdicts (syntax and semantic errors) are its own error types. Anything else
+    // is a crash inside it (a TypeError in its entry-point search, on a condition on a
+    // tuple-to-userset's linking relation): no verdict on the model, which is validated below.
+    if (isTransformerError(error)) throw transformerProblem(error);
+    validatorCrashed = true;
+  }
+  try {
     json = transformer.transformDSLToJSONObject(dsl) as unknown as OpenFgaModelJson;
   } catch (error) {
-    const problems = problemsOf(error);
-    if (problems) throw new OpenFgaModelError(`dsl:${problems[0]?.line ?? 0}`, problems);
-    throw new OpenFgaModelError('dsl', [{ message: error instanceof Error ? error.message : String(error) }]);
+    throw transformerProblem(error);
   }
   const locate = locator(dsl);
+  if (validatorCrashed) refuseUnusedConditions(json, locate);
   const model = convert(json, locate);
   try {
     validateModel(model);
@@ -287,18 +341,34 @@ export interface OpenFgaTupleKey {
   readonly condition?: { readonly name: string; readonly context?: Readonly<Record<string, unknown>> };
 }
 
-/** Converts an OpenFGA tuple key (`{ user: 'team:eng#member', relation, object: 'doc:1' }`) to a {@link RelationshipTuple}. */
+/**
+ * Converts an OpenFGA tuple key (`{ user: 'team:eng#member', relation, object: 'doc:1' }`) to a
+ * {@link RelationshipTuple}. The strings are parsed with OpenFGA's grammar (its API refuses the
+ * rest with `validation_error`): `object` is `type:id`, `user` is `type:id`, `type:*` or
+ * `type:id#relation`; no part is empty or holds whitespace, and an id holds no `:` or `#`, so
+ * `doc:a:b` is refused rather than read as the id `a:b`. Throws a `TypeError` naming the field.
+ */
 export function fromOpenFgaTuple(key: OpenFgaTupleKey): RelationshipTuple {
   const [objectType, objectId] = splitRef(key.object, 'object');
+  if (objectId === '*')
+    throw new TypeError(`OpenFGA tuple object must not be a wildcard, got "${objectType}:*"`);
+  if (typeof key.user !== 'string') throw new TypeError('OpenFGA tuple user must be a string');
   const hash = key.user.indexOf('#');
   const [userType, userId] = splitRef(hash < 0 ? key.user : key.user.slice(0, hash), 'user');
+  const userRelation = hash < 0 ? undefined : key.user.slice(hash + 1);
+  if (userRelation !== undefined && (!RELATION.test(userRelation) || userId === '*')) {
+    throw new TypeError(`OpenFGA tuple user must be "type:id#relation", got ${quote(key.user)}`);
+  }
+  if (typeof key.relation !== 'string' || !RELATION.test(key.relation)) {
+    throw new TypeError(`OpenFGA tuple relation is not a relation name, got ${quote(key.relation)}`);
+  }
   return {
     object: { type: objectType, id: objectId },
     relation: key.relation,
     subject:
-      hash < 0
+      userRelation === undefined
         ? { type: userType, id: userId }
-        : { type: userType, id: userId, relation: key.user.slice(hash + 1) },
+        : { type: userType, id: userId, relation: userRelation },
     ...(key.condition
       ? {
           condition: {
@@ -310,10 +380,18 @@ export function fromOpenFgaTuple(key: OpenFgaTupleKey): RelationshipTuple {
   };
 }
 
-function splitRef(ref: string, what: string): [string, string] {
+/** OpenFGA's tuple grammar: a type or id has no `:`, `#` or whitespace; a relation no `:`, `#`, `@` or whitespace. */
+const PART = /^[^:#\s]+$/;
+const RELATION = /^[^:#@\s]+$/;
+
+const quote = (value: unknown) => JSON.stringify(String(value)).slice(0, 140);
+
+function splitRef(ref: unknown, what: string): [string, string] {
   const colon = typeof ref === 'string' ? ref.indexOf(':') : -1;
-  if (colon <= 0 || colon === ref.length - 1) {
-    throw new TypeError(`OpenFGA tuple ${what} must be "type:id", got ${JSON.stringify(ref)}`);
+  const type = colon > 0 ? (ref as string).slice(0, colon) : '';
+  const id = colon > 0 ? (ref as string).slice(colon + 1) : '';
+  if (!PART.test(type) || !PART.test(id)) {
+    throw new TypeError(`OpenFGA tuple ${what} must be "type:id", got ${quote(ref)}`);
   }
-  return [ref.slice(0, colon), ref.slice(colon + 1)];
+  return [type, id];
 }

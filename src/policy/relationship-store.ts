@@ -58,7 +58,9 @@ export interface TupleFilter {
  * is a no-op.
  */
 export interface RelationshipStore {
+  /** Writes a batch atomically (all or none); an existing tuple gets the new condition. A tuple the model does not admit rejects the batch with `TupleValidationError`. */
   write(tuples: readonly RelationshipTuple[]): Promise<void>;
+  /** Deletes a batch atomically; a tuple that is not stored is skipped. */
   delete(tuples: readonly RelationshipTuple[]): Promise<void>;
   /** Admin/listing read. With `object` (type+id) or a full `subject` it is indexed; otherwise it scans. */
   read(filter: TupleFilter): Promise<RelationshipTuple[]>;
@@ -71,7 +73,7 @@ export interface RelationshipStore {
   /**
    * Optional: several reads answered at once (one query for a database store). `result[i]` is the
    * answer to `reads[i]`, exactly what the individual read gives (see {@link TupleRead} and
-   * {@link readEach}); it rejects as a whole when the reads cannot be answered. When present, the
+   * `readEach`); it rejects as a whole when the reads cannot be answered. When present, the
    * evaluator over an asynchronous store fetches each round of a check with one call, and the
    * reverse queries fetch the reads of a whole breadth-first level with one call, instead of one
    * read per tuple (a round trip each).
@@ -259,7 +261,7 @@ export interface MemoryRelationshipStoreOptions {
 
 /**
  * In-memory {@link RelationshipStore}. Batches are validated in full before anything is applied,
- * so a bad tuple leaves the store unchanged. Tuples live in a {@link CompactTupleIndex} (interned
+ * so a bad tuple leaves the store unchanged. Tuples live in a `CompactTupleIndex` (interned
  * names and ids, tuples as rows of integers in typed arrays: under 200 bytes a tuple at a million
  * tuples, ids included); every read hands out fresh tuple objects.
  */
@@ -293,11 +295,13 @@ export class MemoryRelationshipStore implements RelationshipStore {
     });
   }
 
+  /** Writes a batch atomically (all or none); an existing tuple gets the new condition. A tuple the model does not admit rejects the batch with `TupleValidationError`. */
   async write(tuples: readonly RelationshipTuple[]): Promise<void> {
     this.validate(tuples);
     for (const t of tuples) this.index.add(t);
   }
 
+  /** Deletes a batch atomically; a tuple that is not stored is skipped. */
   async delete(tuples: readonly RelationshipTuple[]): Promise<void> {
     if (!Array.isArray(tuples)) throw new TupleValidationError(-1, 'tuples must be an array');
     tuples.forEach((t, i) => {

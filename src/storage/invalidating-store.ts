@@ -15,6 +15,7 @@ import type {
   TokenRecord,
   TokenRepository,
   TokenWithUser,
+  UserListQuery,
   UserPatch,
   UserRecord,
   UserRepository,
@@ -24,10 +25,16 @@ type Publish = (message: Invalidation) => Promise<void>;
 
 /** A {@link UserRepository} that publishes `user:<id>` after each update and deletion. */
 class InvalidatingUserRepository implements UserRepository {
+  /** The inner repository's listing, when it has one (a read: nothing to publish). */
+  readonly list?: (query: UserListQuery) => Promise<UserRecord[]>;
+
   constructor(
     readonly inner: UserRepository,
     private readonly publish: Publish,
-  ) {}
+  ) {
+    const list = inner.list?.bind(inner);
+    if (list) this.list = list;
+  }
 
   create(user: NewUser): Promise<UserRecord> {
     return this.inner.create(user);

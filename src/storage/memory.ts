@@ -16,7 +16,15 @@ import { MemoryAccountRepository } from './memory/identities.js';
 import { MemoryMfaRepository } from './memory/mfa.js';
 import { MemoryStateStore } from './memory/state.js';
 import { MemoryTokenRepository } from './memory/tokens.js';
-import type { NewUser, Store, UserPatch, UserRecord, UserRepository } from './types.js';
+import type {
+  NewUser,
+  Store,
+  UserListPosition,
+  UserListQuery,
+  UserPatch,
+  UserRecord,
+  UserRepository,
+} from './types.js';
 
 export {
   MemoryAccountRepository,
@@ -32,11 +40,32 @@ function copyUser(user: UserRecord): UserRecord {
   return Object.freeze({ ...user });
 }
 
+/** Creation order, then id: negative when `a` comes before `b`. */
+function compareByCreation(a: UserListPosition, b: UserListPosition): number {
+  const byTime = a.createdAt.getTime() - b.createdAt.getTime();
+  if (byTime !== 0) return byTime;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
 /** {@link UserRepository} kept in process memory. */
 export class MemoryUserRepository implements UserRepository {
   readonly #byId = new Map<string, UserRecord>();
   readonly #idByEmail = new Map<string, string>();
   readonly #idByUsername = new Map<string, string>();
+  /** Every user's position in creation order, sorted (the creation time never changes). */
+  readonly #byCreation: UserListPosition[] = [];
+
+  /** The index in {@link #byCreation} of the first position not before `position`. */
+  #lowerBound(position: UserListPosition): number {
+    let low = 0;
+    let high = this.#byCreation.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (compareByCreation(this.#byCreation[middle] as UserListPosition, position) < 0) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
 
   async create(user: NewUser): Promise<UserRecord> {
     if (this.#byId.has(user.id) || this.#idByEmail.has(user.email)) throw new AlreadyRegisteredError();
@@ -45,6 +74,8 @@ export class MemoryUserRepository implements UserRepository {
     this.#byId.set(stored.id, stored);
     this.#idByEmail.set(stored.email, stored.id);
     if (stored.username !== null) this.#idByUsername.set(stored.username, stored.id);
+    const position = { createdAt: stored.createdAt, id: stored.id };
+    this.#byCreation.splice(this.#lowerBound(position), 0, position);
     return stored;
   }
 
@@ -91,11 +122,28 @@ export class MemoryUserRepository implements UserRepository {
     this.#byId.delete(id);
     this.#idByEmail.delete(current.email);
     if (current.username !== null) this.#idByUsername.delete(current.username);
+    this.#byCreation.splice(this.#lowerBound({ createdAt: current.createdAt, id }), 1);
     return true;
   }
 
   async count(): Promise<number> {
     return this.#byId.size;
+  }
+
+  /** A binary search in the sorted creation index, then `limit` steps: no scan of every user. */
+  async list(query: UserListQuery): Promise<UserRecord[]> {
+    let start = 0;
+    if (query.after) {
+      start = this.#lowerBound(query.after);
+      const at = this.#byCreation[start];
+      if (at && compareByCreation(at, query.after) === 0) start += 1;
+    }
+    const page: UserRecord[] = [];
+    for (let i = start; i < this.#byCreation.length && page.length < query.limit; i++) {
+      const user = this.#byId.get((this.#byCreation[i] as UserListPosition).id);
+      if (user) page.push(user);
+    }
+    return page;
   }
 }
 

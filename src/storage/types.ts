@@ -6,7 +6,7 @@
  * Conventions every implementation follows:
  * - Dates are `Date` objects; ids are opaque strings chosen by the caller (the services).
  * - Lookups that find nothing return `null`, never throw.
- * - Writes that break a uniqueness rule throw {@link AlreadyRegisteredError}; everything else
+ * - Writes that break a uniqueness rule throw `AlreadyRegisteredError`; everything else
  *   that goes wrong is thrown as is (the services turn it into a fail-closed error).
  * - Queries are parameterized: SQL or NoSQL metacharacters in any value are stored verbatim.
  *
@@ -67,7 +67,7 @@ export interface UserRepository {
   /**
    * Inserts a user. Must be atomic with respect to the uniqueness of `email` and `username`:
    * of two concurrent creates with the same email exactly one succeeds, the other throws
-   * {@link AlreadyRegisteredError}.
+   * `AlreadyRegisteredError`.
    */
   create(user: NewUser): Promise<UserRecord>;
   /** The user with this id, or `null`. */
@@ -78,13 +78,35 @@ export interface UserRepository {
   findByUsername(username: string): Promise<UserRecord | null>;
   /**
    * Applies `patch` and sets `updatedAt`. Returns the updated record, or `null` when there is no
-   * such user. A patch that breaks uniqueness throws {@link AlreadyRegisteredError} and changes nothing.
+   * such user. A patch that breaks uniqueness throws `AlreadyRegisteredError` and changes nothing.
    */
   update(id: string, patch: UserPatch, updatedAt: Date): Promise<UserRecord | null>;
   /** Deletes the user; `true` when a user was deleted. */
   delete(id: string): Promise<boolean>;
   /** Number of users (used to prove there are no seeded accounts). */
   count(): Promise<number>;
+  /**
+   * One page of users in creation order: ascending `createdAt`, then ascending `id` among users
+   * created at the same instant, strictly after `query.after` when given, at most `query.limit`
+   * of them. A keyset query: implementations answer it from an index on `(createdAt, id)`, never
+   * by reading every user. Optional, so that an existing repository keeps compiling; without it
+   * `AccountService.listUsers` throws `UnsupportedByStoreError`.
+   */
+  list?(query: UserListQuery): Promise<UserRecord[]>;
+}
+
+/** The position of a user in creation order (what {@link UserRepository.list} continues after). */
+export interface UserListPosition {
+  readonly createdAt: Date;
+  readonly id: string;
+}
+
+/** What {@link UserRepository.list} receives. */
+export interface UserListQuery {
+  /** The most users to return: a whole number of at least 1. */
+  readonly limit: number;
+  /** Return only users after this position; `null` or absent: from the first user. */
+  readonly after?: UserListPosition | null;
 }
 
 /** The bundle of repositories that `createGatehouse` takes as `store`. */
@@ -169,7 +191,7 @@ export interface CounterStore {
    *     previous × (windowMs − elapsed) + (current + 1) × windowMs ≤ limit × windowMs
    *
    * decided atomically with the increment, so of any number of concurrent hits no more are
-   * counted than the limit allows. A refused hit changes nothing. See {@link slidingHitFits}.
+   * counted than the limit allows. A refused hit changes nothing. See `slidingHitFits`.
    */
   hitSliding(key: string, windowMs: number, now: Date, limit?: number): Promise<SlidingHit>;
 }
@@ -309,7 +331,7 @@ export interface AccountRepository {
   /**
    * Inserts a linked identity. Atomic with respect to two uniqueness rules: one row per
    * `(issuer, subject)` and one per `(userId, provider)`; a violation throws
-   * {@link AlreadyRegisteredError} and writes nothing.
+   * `AlreadyRegisteredError` and writes nothing.
    */
   create(identity: LinkedIdentity): Promise<LinkedIdentity>;
   /** The identity with this exact issuer and subject, or `null`. */
@@ -357,7 +379,7 @@ export type ClientPatch = Partial<
 
 /** Storage of registered clients (`store.clients`). */
 export interface ClientRepository {
-  /** Inserts a client. A taken `id` throws {@link AlreadyRegisteredError} and writes nothing (atomic). */
+  /** Inserts a client. A taken `id` throws `AlreadyRegisteredError` and writes nothing (atomic). */
   create(client: ClientRecord): Promise<ClientRecord>;
   /** The client with exactly this id, or `null`. On the hot path of every client-token request. */
   findById(id: string): Promise<ClientRecord | null>;

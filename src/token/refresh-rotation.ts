@@ -92,7 +92,7 @@ export async function rotateRefreshToken(
  * A refresh token that was already rotated: within the reuse interval the immediately previous
  * token gets the same successor again (with a new access token, `token.refreshed` with
  * `withinReuseInterval: true`); otherwise its family is revoked, `refresh.reused` is emitted and
- * {@link RefreshTokenReusedError} thrown. A successor that no successor key reproduces (it was
+ * `RefreshTokenReusedError` thrown. A successor that no successor key reproduces (it was
  * random, or its key is no longer configured) is treated as reuse: the check fails closed.
  */
 async function presentedAgain(

@@ -3,8 +3,9 @@
  * reuse detection, and revocation of one token, a family or all of a user's tokens.
  *
  * Signatures and claims of a token string are checked once and remembered (a bounded map that
- * drops its oldest entry first, in constant time: `fifo-cache.ts`); each later presentation of the
- * same string re-checks the time claims and reads the token's record again.
+ * drops its oldest entry first, in constant time, keyed by the signature segment and confirmed by
+ * the whole string: `verified-cache.ts`); each later presentation of the same string re-checks the
+ * time claims and reads the token's record again.
  *
  * How revocation stays cheap: every verified access token costs one read of its `jti` in the
  * {@link TokenRepository}: with `users` configured, the record and its user together
@@ -38,11 +39,11 @@ import {
   verifyAccessTokenSync,
 } from './access-token.js';
 import { type IssuedClientToken, isClientTokenRecord, tokenRecordSubject } from './client-token.js';
-import { FifoCache } from './fifo-cache.js';
 import { hashOpaqueToken, looksLikeRefreshToken } from './opaque.js';
 import type { TokenRecordCache } from './record-cache.js';
 import { rotateRefreshToken } from './refresh-rotation.js';
 import { issueClientToken, issueTokens } from './token-issuing.js';
+import { VerifiedTokenCache } from './verified-cache.js';
 
 /** Options of {@link TokenService}, normally built by `createGatehouse` from the configuration. */
 export interface TokenServiceOptions extends AccessTokenSettings {
@@ -148,15 +149,16 @@ export class TokenService {
   /**
    * Signature and claim checks already passed, by exact token string: the same bytes under the
    * same keys verify the same way, so only the time checks and the revocation lookup run again.
-   * A different spelling of a token is a different key and goes through full verification.
+   * Any other string, a different spelling of a token included, goes through full verification
+   * (see `verified-cache.ts`).
    */
-  readonly #verified: FifoCache<string, AccessTokenClaims>;
+  readonly #verified: VerifiedTokenCache;
   /** The repository's reads without a promise, when it has them and nothing replaced its own. */
   readonly #sync: SyncTokenReads | undefined;
 
   constructor(options: TokenServiceOptions) {
     this.#o = options;
-    this.#verified = new FifoCache(options.verifiedCacheSize ?? DEFAULT_VERIFIED_CACHE_SIZE);
+    this.#verified = new VerifiedTokenCache(options.verifiedCacheSize ?? DEFAULT_VERIFIED_CACHE_SIZE);
     const sync = options.repository.sync;
     this.#sync = sync?.mirrors(options.repository) ? sync : undefined;
   }
@@ -235,13 +237,9 @@ export class TokenService {
       }
     }
     const claims = verifyAccessTokenSync(this.#o, accessToken, now);
-    const verified = this.#verified;
-    if (verified.capacity > 0) {
-      // Entries the time checks would refuse from now on are of no use: drop the oldest such.
-      const horizon = Math.floor(now.getTime() / 1000) - this.#o.clockTolerance;
-      verified.dropStale((known) => known.exp <= horizon, 2);
-      verified.set(accessToken as string, claims);
-    }
+    // Entries the time checks would refuse from now on are of no use: the oldest such are dropped.
+    const horizon = Math.floor(now.getTime() / 1000) - this.#o.clockTolerance;
+    this.#verified.set(accessToken as string, claims, horizon);
     return claims;
   }
 
@@ -300,7 +298,7 @@ export class TokenService {
    * refresh token (inactivity and absolute limits) of the right client and that the requested
    * scope is not wider, asks `authorize` for the subject, then atomically marks it used and stores
    * its successor (compare-and-swap). A token that was already rotated revokes its whole family,
-   * emits `refresh.reused`, and throws {@link RefreshTokenReusedError} — unless it is the
+   * emits `refresh.reused`, and throws `RefreshTokenReusedError` — unless it is the
    * immediately previous token, presented again within the reuse interval (default 10 s; parallel
    * tabs, a retry after a lost response): then the same successor is returned (derived with HMAC,
    * never stored in the clear) with a new access token. See `refresh-rotation.ts` for why.

@@ -10,6 +10,8 @@
  * - `/public`: no guard, answers `{ userId: null }`;
  * - `/gatehouse`: gatehouse's `authenticate()` guard (signature, claims, `typ`, and the token's
  *   record read from the store on every request: exact revocation), answers the principal's id;
+ *   on Hono also `/gatehouse-handler`, the same guard composed with its handler
+ *   (`authenticated(handler)`: one handler, so no middleware chain);
  * - `/peer`: the framework's JWT middleware on the same tokens (same secret, issuer and audience),
  *   answers the `sub` claim. It checks signature and claims only: no revocation, no user read.
  *   hono/jwt (CryptoKey, `typ` checked), @fastify/jwt (fast-jwt, defaults: no cache), express-jwt
@@ -156,6 +158,11 @@ async function honoServer(s: Setup): Promise<Server> {
   app.get('/public', (c) => c.json({ userId: null }));
   app.get('/gatehouse', onMemory.authenticate(), (c) => c.json({ userId: c.get('auth')?.userId }));
   app.get('/gatehouse-sqlite', onSqlite.authenticate(), (c) => c.json({ userId: c.get('auth')?.userId }));
+  // The same guard composed with its handler (one handler: no middleware chain).
+  app.get(
+    '/gatehouse-handler',
+    onMemory.authenticated((c) => c.json({ userId: c.get('auth').userId })),
+  );
   app.get(
     '/peer',
     jwt({
@@ -260,6 +267,10 @@ async function guardRows(ctx: BenchContext, gen: LoadGenerator, s: Setup): Promi
       ];
       if (framework === 'Hono') {
         targets.push(
+          {
+            name: 'Hono gatehouse authenticated(handler), one token',
+            job: job('/gatehouse-handler', { headers: one }),
+          },
           { name: 'Hono unguarded, 16k tokens', job: job('/public', { pool: 'memory' }) },
           { name: 'Hono gatehouse memory, 16k tokens', job: job('/gatehouse', { pool: 'memory' }) },
           { name: 'Hono gatehouse SQLite, 16k tokens', job: job('/gatehouse-sqlite', { pool: 'sqlite' }) },
@@ -290,6 +301,18 @@ async function guardRows(ctx: BenchContext, gen: LoadGenerator, s: Setup): Promi
         detail: `${gh.value.toFixed(2)}×`,
       });
       if (framework === 'Hono') {
+        const combined = guardFigure(get('Hono gatehouse authenticated(handler), one token'), open);
+        ctx.rec.add({
+          id: 'guard-one-token-hono-handler',
+          group: 'http',
+          hotPath:
+            'Hono: `authenticated(handler)` (guard and handler as one) / unguarded, one repeated token, memory store',
+          gatehouse: combined,
+          peers: [],
+          bar: '≥ 0.9×',
+          verdict: combined.value >= 0.9 ? 'met' : 'missed',
+          detail: `${combined.value.toFixed(2)}×`,
+        });
         const openPool = get('Hono unguarded, 16k tokens');
         const peer: PeerFigure = {
           name: 'hono/jwt',

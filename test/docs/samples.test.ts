@@ -10,14 +10,22 @@
  *   ephemeral one by a preload that wraps `net.Server#listen`), registers and logs in, calls the
  *   guarded `<METHOD> <path>` with the access token, and kills it.
  *
+ * A ```ts block without a marker is type-checked only: use it for fragments that need
+ * something the test cannot give (a provider's credentials, a vitest run), and write what they
+ * lack as `declare const x: T`. Blocks in other languages (`sh`, `text`) are not checked.
+ *
+ * The pages themselves: the README's table of contents links every page of `docs/`, every
+ * relative link (README, docs/, SECURITY.md, CONTRIBUTING.md) points at an existing file and
+ * heading, and no page cites an internal requirement id.
+ *
  * Samples import `gatehouse` and its subpaths as a user would; here those names point at the
  * sources. Each run gets its own working directory (a sample's `./auth.db` lands there), and
  * the PostgreSQL and Redis servers of the test run.
  */
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import ts from 'typescript';
@@ -30,6 +38,8 @@ const out = join(root, '.tmp', `doc-samples-${process.pid}`);
 /** Where each public specifier lives in this repository. */
 const SPECIFIERS: Record<string, string> = {
   gatehouse: 'src/index.ts',
+  'gatehouse/errors': 'src/error-classes.ts',
+  'gatehouse/http': 'src/http/index.ts',
   'gatehouse/sqlite': 'adapters/sqlite/index.ts',
   'gatehouse/postgres': 'adapters/postgres/index.ts',
   'gatehouse/redis': 'adapters/redis/index.ts',
@@ -40,13 +50,51 @@ const SPECIFIERS: Record<string, string> = {
   'gatehouse/openfga': 'src/openfga.ts',
 };
 
+/** Every page of `docs/`, relative to the repository root. */
+const PAGES = readdirSync(join(root, 'docs'))
+  .filter((name) => name.endsWith('.md'))
+  .sort()
+  .map((name) => `docs/${name}`);
+
 /** The documents whose samples are checked, relative to the repository root. */
-const DOCUMENTS = [
-  'README.md',
-  ...readdirSync(join(root, 'docs'))
-    .filter((name) => name.endsWith('.md'))
-    .map((name) => `docs/${name}`),
-];
+const DOCUMENTS = ['README.md', ...PAGES];
+
+/** The documents whose links are checked: the samples' documents and the repository's guides. */
+const LINKED_DOCUMENTS = [...DOCUMENTS, 'SECURITY.md', 'CONTRIBUTING.md'];
+
+/** GitHub's anchor of a heading: lower-cased, punctuation dropped, spaces to `-`. */
+function anchorOf(heading: string): string {
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-');
+}
+
+/** The anchors of a Markdown document's headings (outside code blocks), as GitHub numbers repeats. */
+function anchorsOf(text: string): Set<string> {
+  const anchors = new Set<string>();
+  const seen = new Map<string, number>();
+  let fenced = false;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('```')) fenced = !fenced;
+    const heading = fenced ? null : /^#{1,6} (.+)$/.exec(line);
+    if (!heading) continue;
+    const base = anchorOf(heading[1] ?? '');
+    const count = seen.get(base) ?? 0;
+    seen.set(base, count + 1);
+    anchors.add(count === 0 ? base : `${base}-${count}`);
+  }
+  return anchors;
+}
+
+/** Relative Markdown links `[text](target)` of a document, outside code blocks. */
+function linksOf(text: string): string[] {
+  const prose = text.replace(/```[\s\S]*?```/g, '');
+  return [...prose.matchAll(/\]\(([^)\s]+)\)/g)]
+    .map((match) => match[1] ?? '')
+    .filter((target) => !/^[a-z]+:/i.test(target));
+}
 
 interface Sample {
   readonly doc: string;
@@ -173,9 +221,52 @@ function start(sample: Sample, args: string[], ready: RegExp) {
   return { child, exited, match };
 }
 
+describe('docs pages and links', () => {
+  it("the README's table of contents links every page of docs/", () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const linked = new Set(linksOf(readme).map((target) => target.split('#')[0]));
+    // A page that only says where its content went (`<!-- moved -->`) stays for old links.
+    const moved = (page: string) => readFileSync(join(root, page), 'utf8').includes('<!-- moved -->');
+    expect(PAGES.filter((page) => !linked.has(page) && !moved(page))).toEqual([]);
+  });
+
+  it('every relative link points at an existing file, and at an existing heading', () => {
+    const broken: string[] = [];
+    for (const doc of LINKED_DOCUMENTS) {
+      const text = readFileSync(join(root, doc), 'utf8');
+      for (const target of linksOf(text)) {
+        const [path = '', anchor] = target.split('#');
+        const file = path === '' ? join(root, doc) : resolve(dirname(join(root, doc)), path);
+        if (!existsSync(file)) {
+          broken.push(`${doc}: ${target} (no such file)`);
+          continue;
+        }
+        if (
+          anchor !== undefined &&
+          file.endsWith('.md') &&
+          !anchorsOf(readFileSync(file, 'utf8')).has(anchor)
+        ) {
+          broken.push(`${doc}: ${target} (no such heading)`);
+        }
+      }
+    }
+    expect(broken).toEqual([]);
+  });
+
+  it('no page cites an internal requirement id (cite the RFC, OWASP ASVS or NIST section instead)', () => {
+    const cited = LINKED_DOCUMENTS.flatMap((doc) =>
+      [...readFileSync(join(root, doc), 'utf8').matchAll(/\b[A-Z]{2,3}-\d{2}\b/g)].map(
+        (m) => `${doc}: ${m[0]}`,
+      ),
+    );
+    expect(cited).toEqual([]);
+  });
+});
+
 describe('docs samples', () => {
-  it('found samples in README.md and docs/', () => {
-    expect(samples.filter((s) => s.doc === 'README.md').length).toBeGreaterThan(10);
+  it('found samples in README.md (a quick start, and one per framework) and in docs/', () => {
+    expect(samples.filter((s) => s.doc === 'README.md').length).toBeGreaterThanOrEqual(4);
+    expect(samples.filter((s) => s.doc === 'README.md' && s.mode === 'app').length).toBeGreaterThanOrEqual(3);
     expect(samples.filter((s) => s.doc !== 'README.md').length).toBeGreaterThan(0);
   });
 
@@ -202,7 +293,8 @@ describe('docs samples', () => {
       );
     });
     expect(errors).toEqual([]);
-  });
+    // One program over every sample of every page: seconds alone, much longer on a busy machine.
+  }, 180_000);
 
   for (const sample of samples.filter((s) => s.mode === 'script')) {
     it(`${label(sample)} runs to completion`, async () => {

@@ -61,6 +61,7 @@ import {
   ProviderUnavailableError,
   UnknownProviderError,
 } from '../../src/oauth/errors.js';
+import { UnsupportedByStoreError } from '../../src/storage/store-errors.js';
 import type { TokenRejection } from '../../src/token/rejection.js';
 
 /** One instance of every class, by the code it carries: the map's claims, checked at run time. */
@@ -110,6 +111,7 @@ const INSTANCES: { readonly [C in AuthErrorCode]: readonly AuthErrorByCode[C][] 
   ERR_OAUTH_TOKENS_UNAVAILABLE: [new ProviderTokensUnavailableError()],
   ERR_OAUTH_LAST_SIGN_IN_METHOD: [new LastSignInMethodError()],
   ERR_SIGNING_NOT_CONFIGURED: [new SigningNotConfiguredError()],
+  ERR_UNSUPPORTED_BY_STORE: [new UnsupportedByStoreError('users.list')],
 };
 
 describe('isAuthError narrows by code', () => {

@@ -5,6 +5,8 @@
  * `CHROMIUM_PATH` overrides `/usr/bin/chromium`; `.ci/run` installs chromium, so a missing
  * browser fails this suite rather than skipping it.
  */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, startGenAiExample, startScript, stopExamples, tempDatabase } from './support.js';
@@ -14,6 +16,7 @@ let url: string;
 let browser: Browser;
 
 beforeAll(async () => {
+  mkdirSync(join(import.meta.dirname, 'screenshots'), { recursive: true });
   ({ url } = await startGenAiExample({ GATEHOUSE_DB: tempDatabase() }));
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
@@ -54,7 +57,7 @@ describe('device-login page in a browser', () => {
   it('a user approves the CLI from the page; the CLI completes its login', async () => {
     expect(
       (await postJson(`${url}/auth/register`, { email: 'lin@example.com', password: PASSWORD })).status,
-    ).toBe(201);
+    ).toBe(202);
     const cli = await startCli();
     const page = await browser.newPage();
     const consoleErrors: string[] = [];
@@ -70,6 +73,7 @@ describe('device-login page in a browser', () => {
     await page.click('#code button[type=submit]');
     await expect.poll(() => page.textContent('#client-name')).toBe('GenAI command line');
     expect(await page.textContent('#scope')).toBe('generate:text');
+    await page.screenshot({ path: join(import.meta.dirname, 'screenshots', 'device-confirm.png') });
     await page.click('#approve');
     await expect.poll(() => page.textContent('#message')).toContain('Approved');
 

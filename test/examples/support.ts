@@ -82,3 +82,52 @@ export function postJson(url: string, body: unknown, token?: string): Promise<Re
     body: JSON.stringify(body),
   });
 }
+
+/** A mail the development outbox kept. */
+export interface OutboxMail {
+  readonly to: string;
+  readonly subject: string;
+  readonly text: string;
+}
+
+/** The mails the example's development outbox holds, oldest first. */
+export async function readOutbox(url: string): Promise<OutboxMail[]> {
+  const response = await fetch(`${url}/dev/outbox`);
+  if (response.status !== 200) throw new Error(`GET /dev/outbox answered ${response.status}`);
+  return ((await response.json()) as { messages: OutboxMail[] }).messages;
+}
+
+/** The `token` of the last link to `path` mailed to `email` (waiting up to 5 s for the mail). */
+export async function tokenFromOutbox(url: string, email: string, path: string): Promise<string> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const mail = (await readOutbox(url)).filter((m) => m.to === email && m.text.includes(path)).at(-1);
+    const token = mail?.text.match(/[?&]token=([\w-]+)/)?.[1];
+    if (token) return token;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no mail to ${email} with a ${path} link`);
+}
+
+/** Registers `email` (202: the example mails a verification link) and returns a Bearer token. */
+export async function registerAndGetToken(url: string, email: string, password: string): Promise<string> {
+  const registered = await postJson(`${url}/auth/register`, { email, password });
+  if (registered.status !== 202) throw new Error(`register answered ${registered.status}`);
+  return passwordGrant(url, email, password);
+}
+
+/** A Bearer access token from the token endpoint (password grant). */
+export async function passwordGrant(url: string, email: string, password: string): Promise<string> {
+  const response = await fetch(`${url}/auth/token`, {
+    method: 'POST',
+    body: new URLSearchParams({ grant_type: 'password', username: email, password }),
+  });
+  if (response.status !== 200) throw new Error(`token endpoint answered ${response.status}`);
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+/** Confirms `email` with the verification link from the outbox. */
+export async function verifyFromOutbox(url: string, email: string): Promise<void> {
+  const token = await tokenFromOutbox(url, email, '/verify-email');
+  const response = await postJson(`${url}/auth/verify-email`, { token });
+  if (response.status >= 300) throw new Error(`verify-email answered ${response.status}`);
+}

@@ -70,7 +70,7 @@ describe('public API', () => {
     }
   });
 
-  it('gatehouse/http is the adapter kit: the routes, the guards and the Node helpers', () => {
+  it('gatehouse/http is the adapter kit: the routes, the guards, the Node helpers and the OpenAPI document', () => {
     expect(Object.keys(http).sort()).toEqual(
       [
         'AuthRoutes',
@@ -79,6 +79,7 @@ describe('public API', () => {
         'credentialsFromHeaders',
         'credentialsFromNode',
         'normalizeRequestTarget',
+        'openApiDocument',
         'requestFromNode',
         'requirePrincipal',
         'sendResponse',

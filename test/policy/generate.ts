@@ -1,9 +1,18 @@
 /**
  * Generators shared by the consistency oracle and the fast-path equivalence tests: a random
  * model over users, groups, folders and docs (every operator, deny rules, parents), and random
- * tuples for it. Deterministic per seed.
+ * tuples for it. Deterministic per seed. With {@link GenOptions.rich}, the model also has
+ * conditions (on plain, wildcard and userset subjects and on a tuple-to-userset's parent link)
+ * and more userset restrictions (`folder#viewer`, `doc#editor`): the oracle's models.
  */
-import type { AuthorizationModel, RelationshipTuple, Rewrite } from '../../src/policy/index.js';
+import { z } from 'zod';
+import {
+  type AuthorizationModel,
+  type DirectSubjectType,
+  defineCondition,
+  type RelationshipTuple,
+  type Rewrite,
+} from '../../src/policy/index.js';
 
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -36,7 +45,24 @@ function genRewrite(
   return deny ? { rewrite, deny } : { rewrite };
 }
 
-export function genModel(rand: Rand): AuthorizationModel {
+/** Options of {@link genModel}. */
+export interface GenOptions {
+  /** Conditions and more userset restrictions (see the module doc). Default `false`: the original models. */
+  readonly rich?: boolean;
+}
+
+/** The condition of rich models: grants when `context.ok` (a tuple's stored context wins). */
+export const OK_CONDITION = defineCondition({
+  params: z.object({ context: z.object({ ok: z.boolean() }) }),
+  evaluate: ({ context }) => context.ok,
+});
+
+/** `restrictions`, plus `extra` when `rich`. */
+const more = (rich: boolean, restrictions: DirectSubjectType[], extra: DirectSubjectType[]) =>
+  rich ? [...restrictions, ...extra] : restrictions;
+
+export function genModel(rand: Rand, options: GenOptions = {}): AuthorizationModel {
+  const rich = options.rich === true;
   const folderViewer = genRewrite(
     rand,
     [{ computed: 'owner' }, { tupleToUserset: { tupleset: 'parent', computed: 'viewer' } }],
@@ -54,16 +80,17 @@ export function genModel(rand: Rand): AuthorizationModel {
     [{ computed: 'editor' }, { tupleToUserset: { tupleset: 'parent', computed: 'viewer' } }],
   );
   return {
+    ...(rich ? { conditions: { ok: OK_CONDITION } } : {}),
     types: {
       user: {},
       group: {
         relations: {
           member: {
-            directly: [
-              { type: 'user' },
-              { type: 'user', wildcard: true },
-              { type: 'group', relation: 'member' },
-            ],
+            directly: more(
+              rich,
+              [{ type: 'user' }, { type: 'user', wildcard: true }, { type: 'group', relation: 'member' }],
+              [{ type: 'user', condition: 'ok' }],
+            ),
           },
         },
       },
@@ -73,21 +100,44 @@ export function genModel(rand: Rand): AuthorizationModel {
           blocked: { directly: [{ type: 'user' }, { type: 'group', relation: 'member' }] },
           parent: { directly: [{ type: 'folder' }] },
           viewer: {
-            directly: [
-              { type: 'user' },
-              { type: 'user', wildcard: true },
-              { type: 'group', relation: 'member' },
-            ],
+            directly: more(
+              rich,
+              [{ type: 'user' }, { type: 'user', wildcard: true }, { type: 'group', relation: 'member' }],
+              [
+                { type: 'user', wildcard: true, condition: 'ok' },
+                { type: 'group', relation: 'member', condition: 'ok' },
+                { type: 'folder', relation: 'owner' },
+              ],
+            ),
             ...folderViewer,
           },
         },
       },
       doc: {
         relations: {
-          parent: { directly: [{ type: 'folder' }] },
+          parent: { directly: more(rich, [{ type: 'folder' }], [{ type: 'folder', condition: 'ok' }]) },
           owner: { directly: [{ type: 'user' }] },
-          editor: { directly: [{ type: 'user' }, { type: 'group', relation: 'member' }] },
-          viewer: { directly: [{ type: 'user' }, { type: 'user', wildcard: true }], ...docViewer },
+          editor: {
+            directly: more(
+              rich,
+              [{ type: 'user' }, { type: 'group', relation: 'member' }],
+              [
+                { type: 'user', condition: 'ok' },
+                { type: 'folder', relation: 'viewer' },
+              ],
+            ),
+          },
+          viewer: {
+            directly: more(
+              rich,
+              [{ type: 'user' }, { type: 'user', wildcard: true }],
+              [
+                { type: 'doc', relation: 'editor' },
+                { type: 'group', relation: 'member' },
+              ],
+            ),
+            ...docViewer,
+          },
           edit: { rewrite: { intersection: [{ computed: 'editor' }, { computed: 'viewer' }] } },
           read_only: {
             rewrite: { exclusion: { base: { computed: 'viewer' }, subtract: { computed: 'editor' } } },
@@ -132,7 +182,18 @@ export function genTuples(rand: Rand, model: AuthorizationModel, count: number):
         id: pick(rand, restriction.type === 'user' ? USERS : OBJECTS[restriction.type]!),
       };
     }
-    out.push({ object, relation: rel, subject });
+    if (restriction.condition === undefined) out.push({ object, relation: rel, subject });
+    else {
+      // Stored context (which wins over the request's) on some, none on others.
+      const stored = rand();
+      const context = stored < 0.3 ? { ok: true } : stored < 0.6 ? { ok: false } : undefined;
+      out.push({
+        object,
+        relation: rel,
+        subject,
+        condition: context ? { name: restriction.condition, context } : { name: restriction.condition },
+      });
+    }
   }
   return out;
 }

@@ -116,6 +116,26 @@ describe('loadOpenFgaModel: the mapping', () => {
     expect(t('user:*', 'viewer', 'doc:1').subject).toEqual({ type: 'user', id: '*' });
     expect(() => t('anne', 'viewer', 'doc:1')).toThrow(/type:id/);
   });
+
+  it("refuses tuple keys OpenFGA's grammar refuses, rather than reading them some other way", () => {
+    // `doc:a:b` is not the id `a:b` of a doc: OpenFGA ids hold no `:`, `#` or whitespace.
+    expect(() => t('user:anne', 'viewer', 'doc:a:b')).toThrow(/object must be "type:id", got "doc:a:b"/);
+    expect(() => t('user:a:b', 'viewer', 'doc:1')).toThrow(/user must be "type:id"/);
+    expect(() => t('user:an ne', 'viewer', 'doc:1')).toThrow(TypeError);
+    expect(() => t('user:anne', 'viewer', 'doc:1 ')).toThrow(TypeError);
+    expect(() => t('user:anne', 'viewer', ':1')).toThrow(TypeError);
+    expect(() => t('user:anne', 'viewer', 'doc:')).toThrow(TypeError);
+    expect(() => t('user:anne', 'viewer', 'doc:*')).toThrow(/wildcard/);
+    expect(() => t('team:*#member', 'viewer', 'doc:1')).toThrow(/type:id#relation/);
+    expect(() => t('team:eng#', 'viewer', 'doc:1')).toThrow(/type:id#relation/);
+    expect(() => t('team:eng#member#x', 'viewer', 'doc:1')).toThrow(/type:id#relation/);
+    expect(() => t('user:anne', 'view er', 'doc:1')).toThrow(/relation name/);
+    expect(() => t('user:anne', 'viewer@x', 'doc:1')).toThrow(/relation name/);
+    expect(t('user:anne@example.com', 'viewer', 'doc:1').subject).toEqual({
+      type: 'user',
+      id: 'anne@example.com',
+    });
+  });
 });
 
 describe("the chapter's scenarios with the OpenFGA model", () => {

@@ -162,9 +162,18 @@ describe('listResources', () => {
       context: { hour: 10 },
     });
     expect(ids(day.resources)).toEqual(['d1', 'd2', 'd3']);
-    // No hour at all: the condition's input is invalid, check denies, so the list leaves d1 out.
-    const none = await pe.listResources({ subject: user('alice'), action: 'reader', type: 'doc' });
-    expect(ids(none.resources)).toEqual(['d2', 'd3']);
+    // No hour at all: check denies d1 (fail closed), and the list refuses rather than leave d1 out.
+    expect(
+      (await pe.check({ subject: user('alice'), action: 'reader', resource: { type: 'doc', id: 'd1' } }))
+        .code,
+    ).toBe('condition_input_invalid');
+    await expect(
+      pe.listResources({ subject: user('alice'), action: 'reader', type: 'doc' }),
+    ).rejects.toMatchObject({
+      code: 'ERR_MISSING_CONDITION_PARAMETER',
+      condition: 'business_hours',
+      parameters: ['context.hour'],
+    });
     const both = await pe.listResources({ subject: user('alice'), action: 'both', type: 'doc' });
     expect(ids(both.resources)).toEqual(['d2']);
     for (const r of [...folders.resources, ...convs.resources]) {
@@ -194,18 +203,18 @@ describe('listResources', () => {
     expect(r).toMatchObject({ resources: [], complete: false, incompleteReason: 'unbounded' });
   });
 
-  it('unknown type or action: empty and complete (deny by default)', async () => {
+  it('an unknown type or action is refused with a code, never an empty complete list', async () => {
     const { pe } = await engine();
-    expect(await pe.listResources({ subject: user('alice'), action: 'nope', type: 'conversation' })).toEqual({
-      resources: [],
-      cursor: null,
-      complete: true,
+    await expect(
+      pe.listResources({ subject: user('alice'), action: 'nope', type: 'conversation' }),
+    ).rejects.toMatchObject({
+      name: 'ListQueryError',
+      code: 'ERR_UNKNOWN_RELATION',
+      message: "relation 'conversation#nope' not found",
     });
-    expect(await pe.listResources({ subject: user('alice'), action: 'viewer', type: '__proto__' })).toEqual({
-      resources: [],
-      cursor: null,
-      complete: true,
-    });
+    await expect(
+      pe.listResources({ subject: user('alice'), action: 'viewer', type: '__proto__' }),
+    ).rejects.toMatchObject({ code: 'ERR_UNKNOWN_TYPE', message: "type '__proto__' not found" });
   });
 });
 

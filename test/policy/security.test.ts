@@ -47,22 +47,24 @@ const anneViews = (id: string) => ({
 });
 
 describe('AZ-01 deny by default, names never hit prototypes', () => {
-  it('an empty model denies any check with "no matching rule"', async () => {
+  it('an empty model denies any check with "no matching rule", as an invalid request naming the type', async () => {
     const pe = new PolicyEvaluator({ model: { types: {} }, store: new MemoryRelationshipStore() });
     const r = await pe.check(anneViews('1'));
-    expect(r).toMatchObject({ allowed: false, code: 'no_matching_rule' });
-    expect(r.reason.message).toBe('no matching rule');
+    expect(r).toMatchObject({ allowed: false, code: 'invalid_request' });
+    expect(r.reason.message).toBe("no matching rule: type 'folder' not found");
   });
 
   it('unknown type, unknown action and prototype member names are denied', async () => {
     const pe = await chain(1);
     for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'prototype', 'nope']) {
       const asAction = await pe.check({ ...anneViews('f0'), action: name });
-      expect(asAction).toMatchObject({ allowed: false, code: 'no_matching_rule' });
+      expect(asAction).toMatchObject({ allowed: false, code: 'invalid_request' });
+      expect(asAction.reason.message).toBe(`no matching rule: relation 'folder#${name}' not found`);
       const asType = await pe.check({ ...anneViews('f0'), resource: { type: name, id: 'f0' } });
-      expect(asType).toMatchObject({ allowed: false, code: 'no_matching_rule' });
+      expect(asType).toMatchObject({ allowed: false, code: 'invalid_request' });
+      expect(asType.reason.message).toBe(`no matching rule: type '${name}' not found`);
       const asSubjectType = await pe.check({ ...anneViews('f0'), subject: { type: name, id: 'anne' } });
-      expect(asSubjectType.allowed).toBe(false);
+      expect(asSubjectType).toMatchObject({ allowed: false, code: 'invalid_request' });
     }
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });

@@ -194,8 +194,11 @@ describeWithPostgres('PostgreSQL store', (url) => {
       await store.identities.findBySubject('https://github.com', 's77');
       await store.clients.findById('client-77');
       await store.mfa.getTotp('u77');
+      const [firstUser] = await store.users.list({ limit: 50 });
+      if (!firstUser) throw new Error('expected users');
+      await store.users.list({ limit: 50, after: { createdAt: firstUser.createdAt, id: firstUser.id } });
       store.pool.query = query;
-      expect(sent).toHaveLength(12);
+      expect(sent).toHaveLength(14);
       const tables = [
         'users',
         'tokens',

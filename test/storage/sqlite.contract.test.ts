@@ -147,6 +147,26 @@ describe('SQLite store: schema and migrations', () => {
     expect(plan.map((step) => step.detail).join('\n')).toMatch(/USING INDEX tokens_client_id_idx/);
   });
 
+  it('indexes users(created_at, id), and every page of the user listing reads it', () => {
+    expect(findIndex(store.db, 'users', ['created_at', 'id'])?.name).toBe('users_created_at_id_idx');
+    const plans = [
+      'SELECT id FROM users ORDER BY created_at, id LIMIT 51',
+      'SELECT id FROM users WHERE (created_at, id) > (1, ?) ORDER BY created_at, id LIMIT 51',
+    ].map((sql) =>
+      (
+        store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...(sql.includes('?') ? ['a'] : [])) as {
+          detail: string;
+        }[]
+      )
+        .map((step) => step.detail)
+        .join('\n'),
+    );
+    for (const plan of plans) {
+      expect(plan).toMatch(/USING (COVERING )?INDEX users_created_at_id_idx/);
+      expect(plan).not.toMatch(/TEMP B-TREE/);
+    }
+  });
+
   it('has the columns of the chapter’s tokens table plus the rotation columns', () => {
     const columns = (store.db.pragma('table_info(tokens)') as { name: string }[]).map((c) => c.name);
     expect(columns).toEqual([

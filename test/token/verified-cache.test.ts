@@ -64,6 +64,42 @@ describe('verified-token cache', () => {
     }
   });
 
+  it('refuses a remembered signature segment under any other header or payload', async () => {
+    const gh = testGatehouse();
+    const first = await signedIn(gh);
+    const other = await gh.tokens.issue({ id: first.user.id, role: first.user.role });
+    await gh.tokens.verify(first.accessToken);
+    const [header, payload, signature] = first.accessToken.split('.') as [string, string, string];
+    const [otherHeader, otherPayload] = other.accessToken.split('.') as [string, string];
+    for (const forged of [
+      `${header}.${otherPayload}.${signature}`,
+      `${otherHeader}.${otherPayload}.${signature}`,
+      `${header}.${payload.slice(0, -1)}.${signature}`,
+      `${signature}`,
+    ]) {
+      await expect(gh.tokens.verify(forged)).rejects.toBeInstanceOf(TokenInvalidError);
+    }
+    // The remembered token and the other one both still verify.
+    expect((await gh.tokens.verify(first.accessToken)).claims.jti).not.toBe(
+      (await gh.tokens.verify(other.accessToken)).claims.jti,
+    );
+  });
+
+  it('refuses a remembered token with one character replaced by a non-ASCII one', async () => {
+    const gh = testGatehouse();
+    const { accessToken } = await signedIn(gh);
+    await gh.tokens.verify(accessToken);
+    const at = accessToken.indexOf('.') + 5;
+    const code = accessToken.charCodeAt(at);
+    // Same low byte (a latin1 copy would not tell them apart), one UTF-16 unit, and a lone surrogate.
+    for (const replacement of [String.fromCharCode(code + 0x100), String.fromCharCode(0xd800), 'é']) {
+      const variant = accessToken.slice(0, at) + replacement + accessToken.slice(at + 1);
+      expect(variant).toHaveLength(accessToken.length);
+      await expect(gh.tokens.verify(variant)).rejects.toBeInstanceOf(TokenInvalidError);
+    }
+    expect((await gh.tokens.verify(accessToken)).claims.jti).toBeTruthy();
+  });
+
   it('keeps at most verifiedCacheSize tokens, oldest out first, and keeps verifying the others', async () => {
     const gh = testGatehouse({ tokens: { verifiedCacheSize: 2 } });
     const user = await gh.auth.register({ email: 'many@example.com', password: 'violet-otter-42-lantern' });

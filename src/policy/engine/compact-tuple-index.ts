@@ -1,5 +1,5 @@
 /**
- * {@link CompactTupleIndex}: the tuple index of {@link MemoryRelationshipStore}, built to hold
+ * `CompactTupleIndex`: the tuple index of {@link MemoryRelationshipStore}, built to hold
  * millions of tuples in little memory (under 200 bytes a tuple, ids included, where a tree of
  * `Map`s and tuple objects took over 800).
  *

@@ -82,12 +82,19 @@ export function evaluateCondition(
   try {
     const parsed = def.params.safeParse(input);
     if (!parsed.success) {
-      const issues = parsed.error.issues.map(
-        (i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`,
-      );
+      const issues: string[] = [];
+      const missing: string[] = [];
+      for (const i of parsed.error.issues) {
+        const path = i.path.map(String).join('.') || '(root)';
+        issues.push(`${path}: ${i.message}`);
+        if (i.path.length > 0 && valueAt(input, i.path) === undefined && !missing.includes(path)) {
+          missing.push(path);
+        }
+      }
       return fail('condition_input_invalid', `condition ${name}: missing or invalid input; denied`, {
         condition: name,
         issues,
+        ...(missing.length > 0 ? { missing } : {}),
       });
     }
     const value: unknown = def.evaluate(parsed.data);
@@ -110,4 +117,14 @@ export function evaluateCondition(
     const kind = error instanceof Error ? error.name : typeof error;
     return fail('condition_error', `condition ${name} threw (${kind}); denied`, { condition: name });
   }
+}
+
+/** The value at `path` in `input` (own properties only), or `undefined`. */
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null || !Object.hasOwn(value, key)) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
 }

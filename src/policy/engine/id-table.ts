@@ -1,6 +1,6 @@
 /**
  * {@link IdTable}: an open-addressing hash table of integer ids whose keys live elsewhere (in the
- * typed-array columns of {@link CompactTupleIndex}). A slot holds only the id (4 bytes); the caller
+ * typed-array columns of `CompactTupleIndex`). A slot holds only the id (4 bytes); the caller
  * hashes a key, walks the probe sequence and compares the key with the id's columns. Linear
  * probing with backward-shift deletion, so no tombstones pile up under churn.
  *

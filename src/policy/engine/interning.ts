@@ -1,5 +1,5 @@
 /**
- * Interning for {@link CompactTupleIndex}: type and relation names, and objects (`type:id`), as
+ * Interning for `CompactTupleIndex`: type and relation names, and objects (`type:id`), as
  * small integers. An object is found by its type's number and then its id in that type's own
  * `Map`, so no composite string key is ever built: an id containing `:`, `#` or `@` can never be
  * confused with another object's.

@@ -8,6 +8,7 @@
  */
 
 import type { CheckResult, Entity } from '../evaluator.js';
+import { findExplanation } from '../explanation.js';
 import { isSafeName } from '../model.js';
 import {
   MAX_ID_LENGTH,
@@ -35,6 +36,36 @@ export const INCOMPLETE_CODES: ReadonlySet<string> = new Set([
   'store_error',
   'internal_error',
 ]);
+
+/**
+ * Throws when a candidate's check could not be decided for want of a condition input the request
+ * could carry: a missing or wrongly typed parameter. `check` denies such a request (fail closed);
+ * a list query cannot leave the path out and still call its answer complete, so, as OpenFGA's
+ * ListObjects does ("failed to evaluate relationship condition ... missing context parameters"),
+ * it refuses the query, naming the condition and the inputs.
+ */
+export function refuseUndecidedCondition(result: CheckResult): void {
+  if (result.allowed || result.code !== 'condition_input_invalid') return;
+  const node = findExplanation(result.reason, 'condition_input_invalid') ?? result.reason;
+  const condition = node.condition ?? '(unknown)';
+  const missing = node.missing ?? [];
+  const name = (path: string) => (path.startsWith('context.') ? path.slice('context.'.length) : path);
+  const list = (paths: readonly string[]) => paths.map((p) => `'${name(p)}'`).join(', ');
+  if (missing.length > 0) {
+    const what = missing.every((p) => p.startsWith('context.')) ? 'context parameters' : 'condition inputs';
+    throw new ListQueryError(
+      `failed to evaluate condition '${condition}': the request is missing ${what} ${list(missing)}`,
+      'ERR_MISSING_CONDITION_PARAMETER',
+      { condition, parameters: missing },
+    );
+  }
+  const invalid = [...new Set((node.issues ?? []).map((i) => i.slice(0, i.indexOf(': ')) || i))];
+  throw new ListQueryError(
+    `parameter type error on condition '${condition}': ${list(invalid) || 'its input'} has the wrong type`,
+    'ERR_INVALID_CONDITION_PARAMETER',
+    { condition, parameters: invalid },
+  );
+}
 
 /** Store reads of one query, within its budget. */
 export class Reader {
@@ -223,6 +254,7 @@ export async function confirm(
         }
         allowed.push(id);
       } else {
+        refuseUndecidedCondition(r);
         if (INCOMPLETE_CODES.has(r.code)) status.mark('check_error');
         denied.push(id);
       }

@@ -20,7 +20,18 @@
  * node order and fetched together (one `readBatch`, so one query on PostgreSQL, per level; see
  * `ReadRound`), then the nodes are expanded in the same order, so the answer is the one a
  * node-by-node walk gives. On an asynchronous store the candidates are confirmed by concurrent
- * checks (see `confirm`).
+ * checks (see `confirm`); on a synchronous one with per-object reads (SQLite) the candidate checks
+ * of one call share their store reads (see `object-reads.ts`), so the parents and teams most
+ * candidates have in common are read once per call.
+ *
+ * Usersets and the wildcard as subjects, with OpenFGA's meaning (ListObjects with a userset or
+ * `user:*` user; ListUsers with a `user_filters` relation): a `listResources` subject
+ * `group:eng#member` starts the walk at its own node `group:eng#member` (a userset is a member of
+ * itself), `user:*` at the tuples naming `user:*` only. `listSubjects` with a filter
+ * `{ type: 'group', relation: 'member' }` lists the usersets `group:<id>#member` its forward walk
+ * reaches (directly assigned, nested, through computed relations and parents, and the resource's
+ * own `type:id#action` when it matches), each confirmed by a check with that userset as subject,
+ * as `{ type, id, relation }`; such a filter has no wildcard and `excluded` is empty.
  *
  * Wildcards: `listSubjects` reports a type wildcard as `{ type, id: '*' }`, meaning "every
  * subject of this type that no tuple mentions is allowed" (decided by checking a probe subject
@@ -34,8 +45,18 @@
  * `maxDepth`, a candidate's check ended in `depth_exceeded`, `budget_exceeded`, `store_error` or
  * `internal_error`, or (listResources) the action can be granted without any tuple (a condition
  * leaf, e.g. `viewer: condition(is_public)`), so the objects cannot be enumerated from the indexes.
- * Fail-closed denies that the same `check` would give (a condition with missing attributes, a
+ * A candidate whose check fails for want of a condition input (a `context` parameter the request
+ * did not give, or gave with the wrong type) refuses the whole query with a `ListQueryError`
+ * (`ERR_MISSING_CONDITION_PARAMETER` / `ERR_INVALID_CONDITION_PARAMETER`) naming the condition
+ * and the parameters, as OpenFGA's ListObjects does: the path it could not decide is never left
+ * out of an answer called complete. Candidate checks get no attributes for the listed entities
+ * (listResources' resources, listSubjects' subjects), so a condition on those attributes refuses
+ * the query too. Other fail-closed denies the same `check` would give (a condition that throws, a
  * cycle in a negative position) are ordinary denies and do not make a result incomplete.
+ *
+ * Strict requests: an object type, relation or subject type (or subject relation) that the model
+ * does not have is refused with `ERR_UNKNOWN_TYPE` / `ERR_UNKNOWN_RELATION`, as OpenFGA refuses
+ * it (`type_not_found`, `relation_not_found`), never answered with an empty, complete list.
  * Results are ordered by id (UTF-16 code unit order); `cursor` is `null` on the last page.
  *
  * @module
@@ -53,7 +74,9 @@ import {
   type ReverseHost,
   WILDCARD_PROBE_ID,
 } from '../reverse-types.js';
+import { unknownRelation, unknownSubject } from './request-names.js';
 import { allLeaves, analyze, key, positiveLeaves, relevantTo } from './reverse-model.js';
+import { subjectFilterOf, validListSubject } from './reverse-subjects.js';
 import {
   Completeness,
   common,
@@ -61,6 +84,7 @@ import {
   INCOMPLETE_CODES,
   Reader,
   ReadRound,
+  refuseUndecidedCondition,
   validEntity,
 } from './reverse-support.js';
 
@@ -78,14 +102,24 @@ export async function listResources(
 ): Promise<ListResourcesResult> {
   if (typeof request !== 'object' || request === null) throw new ListQueryError('request must be an object');
   const { subject, action, type } = request;
-  if (!validEntity(subject)) throw new ListQueryError('invalid subject');
+  if (!validListSubject(subject)) throw new ListQueryError('invalid subject');
   if (typeof action !== 'string' || typeof type !== 'string')
     throw new ListQueryError('invalid action or type');
   const opts = common(host, request);
-  const fingerprint = queryFingerprint(['resources', subject.type, subject.id, action, type]);
+  const fingerprint = queryFingerprint([
+    'resources',
+    subject.type,
+    subject.id,
+    action,
+    type,
+    ...(subject.relation === undefined ? [] : [`#${subject.relation}`]),
+  ]);
   const after = request.cursor == null ? undefined : decodeCursor(request.cursor, 'resources', fingerprint);
   const target = isSafeName(action) && isSafeName(type) ? findRelation(host.model, type, action) : undefined;
-  if (!target) return { resources: [], cursor: null, complete: true };
+  // Strict names: an unknown type or relation is refused, never answered with an empty list.
+  const unknown = unknownRelation(host.model, type, action) ?? unknownSubject(host.model, subject);
+  if (unknown || !target)
+    throw new ListQueryError(unknown?.message ?? 'invalid action or type', unknown?.code);
 
   const { model } = host;
   const analysis = analyze(model);
@@ -129,13 +163,18 @@ export async function listResources(
     }
   }
 
-  const first = new ReadRound(reader);
-  const slots = [subject.id, '*'].map((id) =>
-    first.plan({ kind: 'subject', subject: { type: subject.type, id } }),
-  );
-  await first.fetch();
-  for (const slot of slots) {
-    for (const t of first.answer(slot) ?? []) if (admitted(t)) addNode(t.object, t.relation, 1);
+  if (subject.relation !== undefined) {
+    // A userset subject starts at itself: it is a member of its own userset (see `check`).
+    addNode({ type: subject.type, id: subject.id }, subject.relation, 1);
+  } else {
+    // A plain subject is in the tuples naming it or its type wildcard; `type:*` only in its own.
+    const first = new ReadRound(reader);
+    const ids = subject.id === '*' ? ['*'] : [subject.id, '*'];
+    const slots = ids.map((id) => first.plan({ kind: 'subject', subject: { type: subject.type, id } }));
+    await first.fetch();
+    for (const slot of slots) {
+      for (const t of first.answer(slot) ?? []) if (admitted(t)) addNode(t.object, t.relation, 1);
+    }
   }
   // A parent's tuples (read by subject) per `type:id`: -1 when the budget had run out.
   const asParent = new Map<string, { round: ReadRound; slot: number }>();
@@ -219,17 +258,28 @@ export async function listSubjects(
   request: ListSubjectsRequest,
 ): Promise<ListSubjectsResult> {
   if (typeof request !== 'object' || request === null) throw new ListQueryError('request must be an object');
-  const { resource, action, subjectType } = request;
+  const { resource, action } = request;
   if (!validEntity(resource)) throw new ListQueryError('invalid resource');
-  if (typeof action !== 'string' || typeof subjectType !== 'string') {
-    throw new ListQueryError('invalid action or subjectType');
-  }
+  if (typeof action !== 'string') throw new ListQueryError('invalid action or subjectType');
+  // `user`, or the usersets `group:<id>#member` of `{ type: 'group', relation: 'member' }`.
+  const { type: subjectType, relation: subjectRelation } = subjectFilterOf(request);
   const opts = common(host, request);
-  const fingerprint = queryFingerprint(['subjects', resource.type, resource.id, action, subjectType]);
+  const fingerprint = queryFingerprint([
+    'subjects',
+    resource.type,
+    resource.id,
+    action,
+    subjectType,
+    ...(subjectRelation === undefined ? [] : [`#${subjectRelation}`]),
+  ]);
   const after = request.cursor == null ? undefined : decodeCursor(request.cursor, 'subjects', fingerprint);
   const target = isSafeName(action) ? findRelation(host.model, resource.type, action) : undefined;
-  const empty: ListSubjectsResult = { subjects: [], excluded: [], cursor: null, complete: true };
-  if (!target || !isSafeName(subjectType) || !host.model.types.has(subjectType)) return empty;
+  const unknown =
+    unknownRelation(host.model, resource.type, action) ??
+    unknownSubject(host.model, { type: subjectType, relation: subjectRelation });
+  if (unknown || !target) {
+    throw new ListQueryError(unknown?.message ?? 'invalid action or subjectType', unknown?.code);
+  }
 
   const { model } = host;
   const reader = new Reader(host.store, opts.contextual, opts.budget);
@@ -242,6 +292,9 @@ export async function listSubjects(
     const k = `${object.type}:${object.id}#${relation}`;
     if (seen.has(k)) return;
     seen.add(k);
+    // A userset the walk reaches is a candidate, the resource's own `type:id#action` included
+    // (OpenFGA's ListUsers returns the usersets it expands into that match the filter).
+    if (relation === subjectRelation && object.type === subjectType) candidates.add(object.id);
     if (depth > host.maxDepth) {
       status.mark('depth_exceeded');
       return;
@@ -278,7 +331,9 @@ export async function listSubjects(
           for (const t of read(relation)) {
             const s = t.subject;
             if (s.relation !== undefined) addNode({ type: s.type, id: s.id }, s.relation, depth + 1);
-            else if (s.type === subjectType && s.id !== '*') candidates.add(s.id);
+            else if (s.type === subjectType && s.id !== '*' && subjectRelation === undefined) {
+              candidates.add(s.id);
+            }
           }
         } else if ('computed' in leaf) addNode(object, leaf.computed, depth + 1);
         else if ('tupleToUserset' in leaf) {
@@ -297,17 +352,23 @@ export async function listSubjects(
   const decide = host.checkSync ?? host.check;
   const checkAs = (id: string) =>
     decide({
-      subject: { type: subjectType, id },
+      subject:
+        subjectRelation === undefined
+          ? { type: subjectType, id }
+          : { type: subjectType, id, relation: subjectRelation },
       action,
       resource,
       ...(request.context ? { context: request.context } : {}),
       ...(request.contextualTuples ? { contextualTuples: request.contextualTuples } : {}),
     });
   // The wildcard: a subject no tuple mentions. Every unmentioned subject is decided like it.
+  // A userset filter has no wildcard (there is no `group:*#member`), so nothing to probe.
   let wildcard = false;
-  if (reader.spendCheck()) {
+  if (subjectRelation !== undefined) wildcard = false;
+  else if (reader.spendCheck()) {
     const probe = await checkAs(WILDCARD_PROBE_ID);
     wildcard = probe.allowed;
+    refuseUndecidedCondition(probe);
     if (!probe.allowed && INCOMPLETE_CODES.has(probe.code)) status.mark('check_error');
   } else status.mark('budget_exceeded');
   candidates.delete(WILDCARD_PROBE_ID);
@@ -323,7 +384,11 @@ export async function listSubjects(
     host.checkSync === undefined,
   );
   return {
-    subjects: page.allowed.map((id) => ({ type: subjectType, id })),
+    subjects: page.allowed.map((id) =>
+      subjectRelation === undefined
+        ? { type: subjectType, id }
+        : { type: subjectType, id, relation: subjectRelation },
+    ),
     excluded: wildcard ? page.denied.map((id) => ({ type: subjectType, id })) : [],
     cursor: page.next === undefined ? null : encodeCursor('subjects', fingerprint, page.next),
     complete: status.reason === undefined,

@@ -1,7 +1,7 @@
 /**
  * {@link Rows}: fixed-width rows of integers in one `Int32Array` (row-major, so the fields of a row
  * share a cache line), growing as needed, with freed row numbers reused. The tuples, the
- * `object#relation` entries and the subjects of {@link CompactTupleIndex} live in these.
+ * `object#relation` entries and the subjects of `CompactTupleIndex` live in these.
  *
  * @module
  */

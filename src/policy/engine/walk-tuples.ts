@@ -61,12 +61,28 @@ export abstract class TupleSteps {
   protected readonly reads: TupleReads;
   protected readonly explain: boolean;
   protected readonly wildcardSubject: SubjectRef;
+  /**
+   * `true` for a plain subject (`user:anne`). A userset subject (`group:eng#member`) is matched only
+   * by tuples naming that userset and by itself (see {@link selfRelation}); the type wildcard
+   * subject (`user:*`) only by tuples naming `user:*`. Neither takes the extra wildcard read, and a
+   * userset subject skips the role-union read too (its own userset may be one of the roles).
+   */
+  protected readonly plainSubject: boolean;
+  /**
+   * For a userset subject `type:id#relation`: its relation. The walk grants `type:id#relation`
+   * itself at once: a userset is a member of itself (OpenFGA's "implicit tuples that exist by
+   * virtue of applying set theory", e.g. `document:1#viewer@document:1#viewer`).
+   */
+  protected readonly selfRelation: string | undefined;
 
   constructor(options: WalkOptions, reads: TupleReads) {
     this.o = options;
     this.reads = reads;
     this.explain = options.explain;
-    this.wildcardSubject = { type: options.subject.type, id: '*' };
+    const { subject } = options;
+    this.wildcardSubject = { type: subject.type, id: '*' };
+    this.selfRelation = subject.relation;
+    this.plainSubject = subject.relation === undefined && subject.id !== '*';
   }
 
   /** Evaluates `p` on `object` at `depth`. */
@@ -82,18 +98,24 @@ export abstract class TupleSteps {
       seen: false,
       results: this.explain ? [] : undefined,
     };
-    if (rel.plainTypes.has(subject.type)) {
+    if (
+      this.selfRelation === undefined &&
+      (rel.plainTypes.has(subject.type) || (!this.plainSubject && rel.wildcardTypes.has(subject.type)))
+    ) {
+      // A plain subject, or `type:*` as the subject: only a tuple naming `type:*` itself matches it.
       const t = reads.tuple(object, rel.name, subject);
       const r = t && this.grantedBy(p, t, 'direct');
       if (r?.outcome === 'granted') return r;
       if (r) note(acc, r);
     }
-    if (rel.wildcardTypes.has(subject.type)) {
+    if (this.plainSubject && rel.wildcardTypes.has(subject.type)) {
       const t = reads.tuple(object, rel.name, this.wildcardSubject);
       const r = t && this.grantedBy(p, t, 'wildcard');
       if (r?.outcome === 'granted') return r;
       if (r) note(acc, r);
     }
+    // A userset subject is found through these too: `team:x#member` is followed, and the walk
+    // grants the subject's own userset when it gets there (see `selfRelation`).
     if (rel.hasUsersets) {
       for (const t of reads.usersets(object, rel.name)) {
         const via = t.subject.relation;

@@ -2,6 +2,9 @@
  * The relation walk of one check: evaluates `object#relation` for one subject over the compiled
  * {@link Program} (direct tuples, wildcards, usersets, computed relations, tuple-to-userset,
  * union, intersection, exclusion, conditions, deny rules), synchronously, over {@link TupleReads}.
+ * The subject is an object, the type wildcard `user:*` or a userset `group:eng#member`; a userset
+ * subject is granted at once where the walk reaches that very `object#relation` (OpenFGA's check
+ * allows every subproblem `X#r@X#r`, openfga.dev "Check": implicit tuples of set theory).
  *
  * It runs in one of two modes, with the same outcome in both:
  * - `explain: false` (what `check` does): no explanation nodes are built; granted and not-granted
@@ -49,6 +52,7 @@ export class Walk extends TupleSteps {
 
   /** Evaluates `p` on `object` at `depth` (the root is depth 1). */
   relation(object: ObjectRef, p: RelationProgram, depth: number): Result {
+    if (this.selfRelation !== undefined && this.isSubjectItself(object, p)) return this.itself(object, p);
     const known = this.state.get(p, object.id);
     if (known === ON_PATH) {
       if (!this.explain) return NOT_GRANTED_TAINTED;
@@ -86,6 +90,25 @@ export class Walk extends TupleSteps {
       this.state.put(slot, result);
     } else this.state.clear(slot);
     return result;
+  }
+
+  /** `true` when `object#p` is the userset subject itself (`group:eng#member` asked about `group:eng#member`). */
+  private isSubjectItself(object: ObjectRef, p: RelationProgram): boolean {
+    const { subject } = this.o;
+    return p.rel.name === this.selfRelation && object.id === subject.id && p.type === subject.type;
+  }
+
+  /** A userset is a member of itself (OpenFGA's implicit tuple `document:1#viewer@document:1#viewer`). */
+  private itself(object: ObjectRef, p: RelationProgram): Result {
+    if (!this.explain) return GRANTED;
+    const exp: Explanation = {
+      object: ref(object),
+      relation: p.rel.name,
+      outcome: 'granted',
+      rule: 'relation',
+      message: 'the subject is this userset itself',
+    };
+    return { outcome: 'granted', exp, tainted: false };
   }
 
   private relationBody(object: ObjectRef, p: RelationProgram, depth: number): Result {
@@ -167,6 +190,7 @@ export class Walk extends TupleSteps {
     const roles = s.roles;
     if (
       roles &&
+      this.selfRelation === undefined &&
       this.reads.tuples &&
       depth < this.o.maxDepth &&
       this.evaluations + roles.size <= this.o.maxEvaluations

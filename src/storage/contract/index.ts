@@ -44,7 +44,7 @@ export { describeStateStoreContract } from './state.js';
 export type { TokenContractOptions, TokenPeerFactory } from './token-revocation.js';
 
 export { describeTokenRepositoryContract } from './tokens.js';
-export { describeUserRepositoryContract } from './users.js';
+export { describeUserRepositoryContract, type UserContractOptions } from './users.js';
 
 /** Options of {@link describeStoreContract}. */
 export interface StoreContractOptions {
@@ -53,6 +53,8 @@ export interface StoreContractOptions {
    * races between two instances; its `close()` is called after the test. See `TokenContractOptions`.
    */
   readonly peer?: (store: Store) => Store | Promise<Store>;
+  /** `false` when `store.users` leaves out the optional `list` (see `UserContractOptions`). Default `true`. */
+  readonly userListing?: boolean;
 }
 
 /** The peer store's token repository, closing the whole peer store when the suite closes it. */
@@ -85,7 +87,8 @@ export function describeStoreContract(
   describe(name, () => {
     const store = useFreshSubject(createStore);
     const { peer } = options;
-    describe('UserRepository', () => defineUserRepositoryTests(() => store().users));
+    const listing = options.userListing ?? true;
+    describe('UserRepository', () => defineUserRepositoryTests(() => store().users, { listing }));
     describe('TokenRepository', () =>
       defineTokenRepositoryTests(() => store().tokens, {
         ...(peer ? { peer: async () => peerTokens(await peer(store())) } : {}),

@@ -1,6 +1,6 @@
 /**
  * Shared plumbing of the contract suites: a fresh subject per test, closed afterwards, and a
- * cross-bundle check for {@link AlreadyRegisteredError}.
+ * cross-bundle check for `AlreadyRegisteredError`.
  *
  * @module
  */

@@ -9,6 +9,9 @@ import { describe, expect, it } from 'vitest';
 import type { UserRecord, UserRepository } from '../types.js';
 import { addMs, buildUserRecord, CONTRACT_EPOCH } from './fixtures.js';
 import { type ContractFactory, expectAlreadyRegistered, useFreshSubject } from './lifecycle.js';
+import { defineUserListingTests, type UserContractOptions } from './user-listing.js';
+
+export type { UserContractOptions } from './user-listing.js';
 
 /** Values that break naive SQL string building or match as `LIKE` patterns; all must be stored verbatim. */
 const HOSTILE_EMAILS = [
@@ -25,8 +28,13 @@ const HOSTILE_EMAILS = [
 /**
  * Registers the user-repository tests in the current `describe`; `repo` returns the repository
  * of the running test. Used by {@link describeUserRepositoryContract} and `describeStoreContract`.
+ * `options.listing: false` is for a repository without the optional `list`.
  */
-export function defineUserRepositoryTests(repo: () => UserRepository): void {
+export function defineUserRepositoryTests(
+  repo: () => UserRepository,
+  options: UserContractOptions = {},
+): void {
+  defineUserListingTests(repo, options);
   describe('create and find', () => {
     it('starts empty: count() is 0 on a fresh store (no seeded accounts)', async () => {
       expect(await repo().count()).toBe(0);
@@ -400,7 +408,7 @@ export function defineUserRepositoryTests(repo: () => UserRepository): void {
  * Declares a vitest `describe(name)` block that checks a {@link UserRepository} against the
  * repository contract of `src/storage/types.ts`. `createRepository` is called before every test
  * and must return an empty repository; if the result has a `close()` method it is called after
- * the test.
+ * the test. Pass `{ listing: false }` for a repository that does not implement the optional `list`.
  *
  * @example
  * describeUserRepositoryContract('my users', () => new MyUserRepository(freshDb()));
@@ -408,9 +416,10 @@ export function defineUserRepositoryTests(repo: () => UserRepository): void {
 export function describeUserRepositoryContract(
   name: string,
   createRepository: ContractFactory<UserRepository>,
+  options: UserContractOptions = {},
 ): void {
   describe(name, () => {
     const repo = useFreshSubject(createRepository);
-    defineUserRepositoryTests(repo);
+    defineUserRepositoryTests(repo, options);
   });
 }

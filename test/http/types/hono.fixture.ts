@@ -32,6 +32,30 @@ plain.get('/plain', gh.authenticate(), (c) => c.json({ id: c.get('auth').userId 
 const generate = new Hono<GatehouseEnv>().use(gh.authenticate());
 generate.post('/text', (c) => c.json({ id: c.get('auth').userId }));
 
+// `authenticated(handler)`: the guard and the handler as one; the principal is a `Principal`. As
+// for `authorize`, name the path to type its params.
+app.get(
+  '/me',
+  gh.authenticated((c) => {
+    expectTypeOf(c.get('auth')).toEqualTypeOf<Principal>();
+    return c.json({ id: c.get('auth').userId });
+  }),
+);
+plain.get(
+  '/things/:id',
+  gh.authenticated<'/things/:id'>((c) => {
+    expectTypeOf(c.req.param('id')).toEqualTypeOf<string>();
+    return c.json({ id: c.req.param('id'), by: c.get('auth').userId });
+  }),
+);
+app.get(
+  '/things/:id/parts',
+  gh.authenticated<'/things/:id/parts'>((c) =>
+    // @ts-expect-error a param the path does not have is `string | undefined`
+    c.json({ id: c.req.param('nope').length }),
+  ),
+);
+
 // Without one, or behind the optional guard, it stays nullable.
 app.get('/optional', gh.authenticate({ optional: true }), (c) => {
   expectTypeOf(c.get('auth')).toEqualTypeOf<Principal | null>();
