@@ -20,7 +20,8 @@ export interface NameProblem {
 
 /** A plain name as it is; anything else escaped (no control characters reach a log line), cut short. */
 const PLAIN = /^[\w.:@-]{0,128}$/;
-const quoted = (value: string) => (PLAIN.test(value) ? value : JSON.stringify(value).slice(1, -1).slice(0, 128));
+const quoted = (value: string) =>
+  PLAIN.test(value) ? value : JSON.stringify(value).slice(1, -1).slice(0, 128);
 
 /** `undefined` when `type` is a type of the model. */
 export function unknownType(model: CompiledModel, type: string): NameProblem | undefined {
