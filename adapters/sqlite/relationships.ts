@@ -17,6 +17,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { CompiledModel } from '../../src/policy/model.js';
 import {
+  answerBatch,
   type ObjectRef,
   type RelationshipStore,
   type RelationshipTuple,
@@ -233,23 +234,12 @@ export class SqliteRelationshipStore implements RelationshipStore {
    * breadth-first level with one call.
    */
   async readBatch(reads: readonly TupleRead[]): Promise<RelationshipTuple[][]> {
-    if (!Array.isArray(reads)) throw new TypeError('readBatch takes an array of reads');
     const r = this.#reads;
-    return reads.map((read): RelationshipTuple[] => {
-      switch (read.kind) {
-        case 'tuple': {
-          const tuple = r.readTuple(read.object, read.relation, read.subject);
-          return tuple ? [tuple] : [];
-        }
-        case 'usersets':
-          return r.readUsersets(read.object, read.relation);
-        case 'relation':
-          return r.readRelation(read.object, read.relation);
-        case 'subject':
-          return this.#read({ subject: read.subject });
-        default:
-          throw new TypeError(`unknown read kind ${JSON.stringify((read as { kind?: unknown }).kind)}`);
-      }
+    return answerBatch(reads, {
+      tuple: (object, relation, subject) => r.readTuple(object, relation, subject),
+      usersets: (object, relation) => r.readUsersets(object, relation),
+      relation: (object, relation) => r.readRelation(object, relation),
+      subject: (subject) => this.#read({ subject }),
     });
   }
 

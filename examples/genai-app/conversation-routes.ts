@@ -65,6 +65,23 @@ export function conversationRoutes(ctx: CoreContext): CoreRoute[] {
       ? (await gatehouse.store.users.findByEmail(email.trim().toLowerCase()))?.id
       : undefined;
 
+  /** A new named folder or team: its creator gets `relation` on it (a folder's owner, a team's member). */
+  const createNamed = async (
+    request: CoreRequest,
+    type: 'folder' | 'team',
+    relation: string,
+    into: Map<string, { id: string; name: string; ownerId: string }>,
+  ) => {
+    const me = principalOf(request).userId;
+    const name = text(await readFields(request.request), 'name', 200);
+    if (!name) return invalid('name must be a non-empty string');
+    const id = randomUUID();
+    await relationships.write([tuple(type, id, relation, user(me))]);
+    into.set(id, { id, name, ownerId: me });
+    data.save();
+    return json(201, { id, name });
+  };
+
   return [
     {
       method: 'GET',
@@ -225,16 +242,7 @@ export function conversationRoutes(ctx: CoreContext): CoreRoute[] {
       method: 'POST',
       path: '/folders',
       access: 'signed-in',
-      handle: async (request) => {
-        const me = principalOf(request).userId;
-        const name = text(await readFields(request.request), 'name', 200);
-        if (!name) return invalid('name must be a non-empty string');
-        const id = randomUUID();
-        await relationships.write([tuple('folder', id, 'owner', user(me))]);
-        data.folders.set(id, { id, name, ownerId: me });
-        data.save();
-        return json(201, { id, name });
-      },
+      handle: (request) => createNamed(request, 'folder', 'owner', data.folders),
     },
     {
       method: 'POST',
@@ -261,16 +269,7 @@ export function conversationRoutes(ctx: CoreContext): CoreRoute[] {
       method: 'POST',
       path: '/teams',
       access: 'signed-in',
-      handle: async (request) => {
-        const me = principalOf(request).userId;
-        const name = text(await readFields(request.request), 'name', 200);
-        if (!name) return invalid('name must be a non-empty string');
-        const id = randomUUID();
-        await relationships.write([tuple('team', id, 'member', user(me))]);
-        data.teams.set(id, { id, name, ownerId: me });
-        data.save();
-        return json(201, { id, name });
-      },
+      handle: (request) => createNamed(request, 'team', 'member', data.teams),
     },
     {
       method: 'POST',

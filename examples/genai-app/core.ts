@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { HttpGuards } from '../../src/http/index.js';
+import { type HttpGuards, requirePrincipal } from '../../src/http/index.js';
 import type { Gatehouse, MemoryMailer, Principal } from '../../src/index.js';
 import type { AppData } from './app-data.js';
 
@@ -122,8 +122,7 @@ export function text(fields: Record<string, unknown>, name: string, max = MAX_TE
   return typeof value === 'string' && value.trim() !== '' && value.length <= max ? value : undefined;
 }
 
-/** The principal of a guarded route (the guard set it). */
+/** The principal of a guarded route (the guard set it); gatehouse's `requirePrincipal` fails closed without one. */
 export function principalOf(request: CoreRequest): Principal {
-  if (!request.principal) throw new Error('route mounted without its guard');
-  return request.principal;
+  return requirePrincipal(request.principal);
 }

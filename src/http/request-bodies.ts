@@ -28,6 +28,10 @@ const clientId = z.string().optional().meta({
 const clientSecret = z.string().optional().meta({
   description: 'The client secret in the body (`client_secret_post`); prefer HTTP Basic.',
 });
+const clientScope = z
+  .string()
+  .optional()
+  .meta({ description: 'Space-separated scopes within the client’s own.' });
 
 /** `POST /token` with `grant_type=password` (RFC 6749 §4.3): a first-party login. */
 export const passwordGrantBody = z.object({
@@ -48,7 +52,7 @@ export const refreshTokenGrantBody = z.object({
 /** `POST /token` with `grant_type=client_credentials` (RFC 6749 §4.4): a registered client's token. */
 export const clientCredentialsGrantBody = z.object({
   grant_type: z.literal('client_credentials'),
-  scope: z.string().optional().meta({ description: 'Space-separated scopes within the client’s own.' }),
+  scope: clientScope,
   client_id: clientId,
   client_secret: clientSecret,
 });
@@ -73,7 +77,7 @@ export const tokenRequestBody = z.discriminatedUnion('grant_type', [
 export const deviceAuthorizationBody = z.object({
   client_id: clientId,
   client_secret: clientSecret,
-  scope: z.string().optional().meta({ description: 'Space-separated scopes within the client’s own.' }),
+  scope: clientScope,
 });
 
 /**

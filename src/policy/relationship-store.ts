@@ -132,6 +132,38 @@ export async function readEach(
   );
 }
 
+/** Reads answered without a promise, each in a fresh array: what a store's own `readBatch` runs on. */
+export interface BatchReads {
+  tuple(object: ObjectRef, relation: string, subject: SubjectRef): RelationshipTuple | undefined;
+  usersets(object: ObjectRef, relation: string): RelationshipTuple[];
+  relation(object: ObjectRef, relation: string): RelationshipTuple[];
+  subject(subject: SubjectRef): RelationshipTuple[];
+}
+
+/**
+ * A synchronous store's {@link RelationshipStore.readBatch}: each read answered, in order, as its
+ * individual read answers it (see {@link readEach}); throws a `TypeError` for anything else.
+ */
+export function answerBatch(reads: readonly TupleRead[], r: BatchReads): RelationshipTuple[][] {
+  if (!Array.isArray(reads)) throw new TypeError('readBatch takes an array of reads');
+  return reads.map((read): RelationshipTuple[] => {
+    switch (read.kind) {
+      case 'tuple': {
+        const tuple = r.tuple(read.object, read.relation, read.subject);
+        return tuple ? [tuple] : [];
+      }
+      case 'usersets':
+        return r.usersets(read.object, read.relation);
+      case 'relation':
+        return r.relation(read.object, read.relation);
+      case 'subject':
+        return r.subject(read.subject);
+      default:
+        throw new TypeError(`unknown read kind ${JSON.stringify((read as { kind?: unknown }).kind)}`);
+    }
+  });
+}
+
 /**
  * The check reads of a {@link RelationshipStore}, answered synchronously. Returned arrays are read
  * at once and never modified or kept, so an implementation may hand out arrays it shares.
@@ -333,23 +365,12 @@ export class MemoryRelationshipStore implements RelationshipStore {
 
   /** Every read answered at once, as the individual reads answer it (one promise for all). */
   async readBatch(reads: readonly TupleRead[]): Promise<RelationshipTuple[][]> {
-    if (!Array.isArray(reads)) throw new TypeError('readBatch takes an array of reads');
     const index = this.index;
-    return reads.map((read): RelationshipTuple[] => {
-      switch (read.kind) {
-        case 'tuple': {
-          const tuple = index.get(read.object, read.relation, read.subject);
-          return tuple ? [tuple] : [];
-        }
-        case 'usersets':
-          return index.usersetsOf(read.object, read.relation);
-        case 'relation':
-          return index.relationOf(read.object, read.relation);
-        case 'subject':
-          return index.read({ subject: read.subject });
-        default:
-          throw new TypeError('unknown read kind');
-      }
+    return answerBatch(reads, {
+      tuple: (object, relation, subject) => index.get(object, relation, subject),
+      usersets: (object, relation) => index.usersetsOf(object, relation),
+      relation: (object, relation) => index.relationOf(object, relation),
+      subject: (subject) => index.read({ subject }),
     });
   }
 }

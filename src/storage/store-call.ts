@@ -20,7 +20,6 @@ export async function storeCall<T>(operation: () => Promise<T>): Promise<T> {
   try {
     return await operation();
   } catch (error) {
-    if (isAuthError(error)) throw error;
-    throw new StoreUnavailableError({ cause: error });
+    throw storeFailure(error);
   }
 }

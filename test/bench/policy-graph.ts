@@ -44,19 +44,28 @@ export interface Graph {
   readonly tuples: number;
 }
 
+/** Writes `tuples` through `write`, `size` per call (the stores' batches are transactions). */
+export async function writeInBatches(
+  write: (tuples: RelationshipTuple[]) => Promise<void>,
+  tuples: Iterable<RelationshipTuple>,
+  size = 20_000,
+): Promise<void> {
+  let batch: RelationshipTuple[] = [];
+  for (const t of tuples) {
+    batch.push(t);
+    if (batch.length === size) {
+      await write(batch);
+      batch = [];
+    }
+  }
+  await write(batch);
+}
+
 export async function buildGraph(scale: number): Promise<Graph> {
   const s = shape(scale);
   const store = new gatehouse.MemoryRelationshipStore({ model: rebacModel });
   const start = performance.now();
-  let batch: RelationshipTuple[] = [];
-  for (const t of graphTuples(s)) {
-    batch.push(t);
-    if (batch.length === 20_000) {
-      await store.write(batch);
-      batch = [];
-    }
-  }
-  await store.write(batch);
+  await writeInBatches((batch) => store.write(batch), graphTuples(s));
   const ms = performance.now() - start;
   const tuples = store.size;
   if (tuples !== tupleCount(s)) throw new Error(`expected ${tupleCount(s)} tuples, stored ${tuples}`);

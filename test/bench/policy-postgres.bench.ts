@@ -11,7 +11,6 @@
  */
 import pg from 'pg';
 import type { Queryable } from '../../adapters/postgres/sql.js';
-import type { RelationshipTuple } from '../../src/index.js';
 import { type PostgresServer, startPostgresServer } from '../support/services/postgres-server.js';
 import type { BenchContext } from './context.js';
 import { type BenchCase, type LatencyResult, latency } from './harness.js';
@@ -26,26 +25,9 @@ import {
   shape,
   tupleCount,
   verify,
+  writeInBatches,
 } from './policy-graph.js';
 import { listRequests, rebacRows, verifyPage } from './policy-rows.js';
-
-/** Writes `tuples` through `write`, 50 000 per call; returns the seconds taken. */
-async function seed(
-  write: (tuples: RelationshipTuple[]) => Promise<void>,
-  tuples: Iterable<RelationshipTuple>,
-): Promise<number> {
-  const start = performance.now();
-  let batch: RelationshipTuple[] = [];
-  for (const t of tuples) {
-    batch.push(t);
-    if (batch.length === 50_000) {
-      await write(batch);
-      batch = [];
-    }
-  }
-  await write(batch);
-  return (performance.now() - start) / 1000;
-}
 
 export async function benchRebacPostgres(ctx: BenchContext): Promise<void> {
   console.log('\nReBAC graph on PostgreSQL (PostgresRelationshipStore; installed package)');
@@ -74,7 +56,9 @@ export async function benchRebacPostgres(ctx: BenchContext): Promise<void> {
     await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     await migratePostgres(pool, { schema });
     const store = new PostgresRelationshipStore(db, { schema, model: rebacModel });
-    const seconds = await seed((batch) => store.write(batch), graphTuples(s));
+    const started = performance.now();
+    await writeInBatches((batch) => store.write(batch), graphTuples(s), 50_000);
+    const seconds = (performance.now() - started) / 1000;
     await pool.query(`VACUUM (ANALYZE) ${schema}.relationships`);
     await pool.query('CHECKPOINT');
     const { rows } = await pool.query<{ n: number; size: string }>(

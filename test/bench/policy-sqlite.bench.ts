@@ -7,7 +7,6 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RelationshipTuple } from '../../src/index.js';
 import type { BenchContext } from './context.js';
 import { type BenchCase, type LatencyResult, latency } from './harness.js';
 import { loadInstalled } from './installed.js';
@@ -21,6 +20,7 @@ import {
   shape,
   tupleCount,
   verify,
+  writeInBatches,
 } from './policy-graph.js';
 import { listRequests, rebacRows, verifyPage } from './policy-rows.js';
 
@@ -34,15 +34,7 @@ export async function benchRebacSqlite(ctx: BenchContext): Promise<number> {
   try {
     const s = shape(QUICK ? 0.1 : 1);
     const start = performance.now();
-    let batch: RelationshipTuple[] = [];
-    for (const t of graphTuples(s)) {
-      batch.push(t);
-      if (batch.length === 20_000) {
-        await sqlite.relationships.write(batch);
-        batch = [];
-      }
-    }
-    await sqlite.relationships.write(batch);
+    await writeInBatches((batch) => sqlite.relationships.write(batch), graphTuples(s));
     const tuples = (sqlite.db.prepare('SELECT count(*) AS n FROM relationships').get() as { n: number }).n;
     if (tuples !== tupleCount(s)) throw new Error(`expected ${tupleCount(s)} tuples, stored ${tuples}`);
     sqlite.db.pragma('wal_checkpoint(TRUNCATE)');

@@ -7,7 +7,7 @@
  */
 import type { RelationshipTuple } from '../../src/index.js';
 import { loadInstalled } from './installed.js';
-import { graphTuples, QUICK, rebacModel, shape } from './policy-graph.js';
+import { graphTuples, QUICK, rebacModel, shape, writeInBatches } from './policy-graph.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc');
@@ -22,16 +22,7 @@ const { MemoryRelationshipStore } = await loadInstalled('index');
 const s = shape(QUICK ? 0.1 : 1);
 const store = new MemoryRelationshipStore({ model: rebacModel });
 const empty = retained();
-let batch: RelationshipTuple[] = [];
-for (const t of graphTuples(s)) {
-  batch.push(t);
-  if (batch.length === 20_000) {
-    await store.write(batch);
-    batch = [];
-  }
-}
-await store.write(batch);
-batch = [];
+await writeInBatches((batch: RelationshipTuple[]) => store.write(batch), graphTuples(s));
 const filled = retained();
 const tuples = store.size;
 console.log(

@@ -7,9 +7,16 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postJson, startGenAiExample, startScript, stopExamples, tempDatabase } from './support.js';
+import {
+  launchChromium,
+  postJson,
+  startGenAiExample,
+  startScript,
+  stopExamples,
+  tempDatabase,
+} from './support.js';
 
 const PASSWORD = 'quartz-finch-81-harbour';
 let url: string;
@@ -18,19 +25,7 @@ let browser: Browser;
 beforeAll(async () => {
   mkdirSync(join(import.meta.dirname, 'screenshots'), { recursive: true });
   ({ url } = await startGenAiExample({ GATEHOUSE_DB: tempDatabase() }));
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {

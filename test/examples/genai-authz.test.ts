@@ -5,7 +5,14 @@
  * file). Each is started like `npm run example`: a child process, driven over real HTTP.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { startGenAiExample, startScript, stopExamples, tempDatabase, verifyFromOutbox } from './support.js';
+import {
+  type Started,
+  startGenAiExample,
+  startScript,
+  stopExamples,
+  tempDatabase,
+  verifyFromOutbox,
+} from './support.js';
 
 const PASSWORD = 'amber-heron-57-quarry';
 const SECRET = 'example-pep-secret-0123456789abcdefghijkl';
@@ -13,6 +20,16 @@ const SECRET = 'example-pep-secret-0123456789abcdefghijkl';
 afterAll(stopExamples);
 
 const startApp = startGenAiExample;
+
+/** Starts the decision service over the app's SQLite file; resolves with its URL. */
+async function startPdp(database: string): Promise<Started & { url: string }> {
+  const started = await startScript(
+    'examples/authz-service/server.ts',
+    { AUTHZ_DB: database, AUTHZ_SHARED_SECRET: SECRET },
+    /AuthZEN PDP on (http:\/\/\S+)/,
+  );
+  return { ...started, url: started.match[1] as string };
+}
 
 async function signIn(url: string, email: string): Promise<string> {
   const registered = await fetch(`${url}/auth/register`, {
@@ -160,12 +177,8 @@ describe('example GenAI service: authorization in-process and via the decision s
 
   it("service: the decision service decides folders, premium models and uploads with the app's model", async () => {
     const database = tempDatabase('gatehouse-authz-example-');
-    const started = await startScript(
-      'examples/authz-service/server.ts',
-      { AUTHZ_DB: database, AUTHZ_SHARED_SECRET: SECRET },
-      /AuthZEN PDP on (http:\/\/\S+)/,
-    );
-    const pdp = started.match[1] as string;
+    const started = await startPdp(database);
+    const pdp = started.url;
     const app = await startApp({
       GATEHOUSE_DB: database,
       AUTHZ_MODE: 'service',
@@ -205,12 +218,7 @@ describe('example GenAI service: authorization in-process and via the decision s
 
   it('service: the AuthZEN decision service decides; when it is down, access is denied and logged', async () => {
     const database = tempDatabase('gatehouse-authz-example-');
-    const started = await startScript(
-      'examples/authz-service/server.ts',
-      { AUTHZ_DB: database, AUTHZ_SHARED_SECRET: SECRET },
-      /AuthZEN PDP on (http:\/\/\S+)/,
-    );
-    const pdp = { ...started, url: started.match[1] as string };
+    const pdp = await startPdp(database);
     const app = await startApp({
       GATEHOUSE_DB: database,
       AUTHZ_MODE: 'service',

@@ -10,11 +10,17 @@ import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Secret, TOTP } from 'otpauth';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeGithub, startFakeGithub } from '../support/fake-github.js';
 import { type OidcPeer, startOidcProvider } from '../support/oidc-provider.js';
-import { registerAndGetToken, startGenAiExample, stopExamples, tempDatabase } from './support.js';
+import {
+  launchChromium,
+  registerAndGetToken,
+  startGenAiExample,
+  stopExamples,
+  tempDatabase,
+} from './support.js';
 
 const PASSWORD = 'juniper-falcon-64-bridge';
 const SCREENSHOTS = join(import.meta.dirname, 'screenshots');
@@ -64,18 +70,7 @@ beforeAll(async () => {
     GITHUB_URL: github.url,
     GITHUB_API_URL: github.url,
   }));
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {

@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
 
 /** A started script. */
 export interface Started {
@@ -130,4 +131,26 @@ export async function verifyFromOutbox(url: string, email: string): Promise<void
   const token = await tokenFromOutbox(url, email, '/verify-email');
   const response = await postJson(`${url}/auth/verify-email`, { token });
   if (response.status >= 300) throw new Error(`verify-email answered ${response.status}`);
+}
+
+/**
+ * Debian's headless chromium for the browser suites (`CHROMIUM_PATH` overrides `/usr/bin/chromium`);
+ * a missing browser fails the suite rather than skipping it. Loaded on demand, so the suites
+ * without a browser do not load playwright.
+ */
+export async function launchChromium(): Promise<Browser> {
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
 }

@@ -6,7 +6,7 @@
  * validator against the document's own schemas); and the request-body schemas accept and refuse
  * what the routes accept and refuse.
  */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import formats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +17,7 @@ import type { GatehouseConfig } from '../../src/index.js';
 import {
   ADAPTERS,
   bearer,
+  COOKIES_AND_GITHUB,
   GOOD_PASSWORD,
   type Harness,
   passwordGrant,
@@ -39,25 +40,6 @@ const FULL_BEARER: Partial<GatehouseConfig> = {
     keys: [{ kid: 'ed-1', alg: 'EdDSA', privateKey: generateKeyPairSync('ed25519').privateKey }],
   },
   apiKeys: { enabled: true, scopes: ['read'] },
-};
-
-/** Cookie mode with a GitHub provider whose endpoints are never reached. */
-const COOKIES_AND_GITHUB: Partial<GatehouseConfig> = {
-  http: { cookies: { enabled: true } },
-  oauth: {
-    allowInsecureRequests: true,
-    providers: {
-      github: {
-        type: 'github',
-        clientId: 'gatehouse-test',
-        clientSecret: randomBytes(24).toString('base64url'),
-        redirectUri: 'https://app.example.com/auth/oauth/github/callback',
-        authorizationEndpoint: 'http://127.0.0.1:9/login/oauth/authorize',
-        tokenEndpoint: 'http://127.0.0.1:9/login/oauth/access_token',
-        apiBaseUrl: 'http://127.0.0.1:9',
-      },
-    },
-  },
 };
 
 const CONFIGS: ReadonlyArray<readonly [string, Partial<GatehouseConfig>]> = [

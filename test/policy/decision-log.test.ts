@@ -15,9 +15,9 @@ import {
   isFailClosed,
   MemoryRelationshipStore,
   PolicyEvaluator,
-  type RelationshipStore,
   validateModel,
 } from '../../src/policy/index.js';
+import { brokenStore } from './broken-store.js';
 
 const model = validateModel({
   types: {
@@ -84,16 +84,7 @@ describe('authz.decision events', () => {
   });
 
   it('a store failure is a deny that is logged', async () => {
-    const broken: RelationshipStore = {
-      write: async () => {},
-      delete: async () => {},
-      read: async () => [],
-      readTuple: async () => {
-        throw new Error('connection reset');
-      },
-      readUsersets: async () => [],
-      readRelation: async () => [],
-    };
+    const broken = brokenStore();
     const events = new SecurityEvents();
     const seen: SecurityEvent<'authz.decision'>[] = [];
     events.on('authz.decision', (e) => seen.push(e));

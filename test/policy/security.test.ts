@@ -6,10 +6,10 @@ import {
   MemoryRelationshipStore,
   PolicyEvaluator,
   PolicyModelError,
-  type RelationshipStore,
   type RelationshipTuple,
   validateModel,
 } from '../../src/policy/index.js';
+import { brokenStore } from './broken-store.js';
 
 const folderModel = defineModel((m) => ({
   user: m.type(),
@@ -113,16 +113,7 @@ describe('AZ-01 deny by default, names never hit prototypes', () => {
 
 describe('AZ-02 fail closed', () => {
   it('a failing store is a deny with store_error, not a throw', async () => {
-    const broken: RelationshipStore = {
-      write: async () => {},
-      delete: async () => {},
-      read: async () => [],
-      readTuple: async () => {
-        throw new Error('connection reset');
-      },
-      readUsersets: async () => [],
-      readRelation: async () => [],
-    };
+    const broken = brokenStore();
     const pe = new PolicyEvaluator({ model: folderModel, store: broken });
     expect(await pe.check(anneViews('f0'))).toMatchObject({ allowed: false, code: 'store_error' });
   });

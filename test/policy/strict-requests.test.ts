@@ -14,6 +14,7 @@ import {
   type RelationshipStore,
   validateModel,
 } from '../../src/policy/index.js';
+import { brokenStore } from './broken-store.js';
 
 const model = validateModel(
   defineModel((m) => ({
@@ -106,16 +107,7 @@ describe('check refuses names the model does not have', () => {
   });
 
   it('a store failure stays a fail-closed store_error deny', async () => {
-    const broken: RelationshipStore = {
-      write: async () => {},
-      delete: async () => {},
-      read: async () => [],
-      readTuple: async () => {
-        throw new Error('connection reset');
-      },
-      readUsersets: async () => [],
-      readRelation: async () => [],
-    };
+    const broken = brokenStore();
     const pe = new PolicyEvaluator({ model, store: broken });
     expect(await pe.check(anneViews)).toMatchObject({ allowed: false, code: 'store_error' });
   });

@@ -27,7 +27,7 @@
  */
 
 import type { ObjectRef, RelationshipTuple, SubjectRef, SyncTupleReader } from '../relationship-store.js';
-import { StoreFailure, syncReads, type TupleReads } from './tuple-reads.js';
+import { StoreFailure, subjectKey, syncReads, type TupleReads } from './tuple-reads.js';
 
 /** The most tuples of one object read at once; an object with more is read question by question. */
 export const OBJECT_READ_LIMIT = 4;
@@ -107,7 +107,6 @@ interface Remembered {
 // Types and relations are safe names (no `:`, `#`, `@`); ids are free-form, so they are
 // length-prefixed: no two distinct questions share a key.
 const objectKey = (o: ObjectRef) => `${o.type}:${o.id.length}:${o.id}`;
-const subjectKey = (s: SubjectRef) => `${s.type}:${s.id.length}:${s.id}#${s.relation ?? ''}`;
 
 const sameSubject = (t: RelationshipTuple, s: SubjectRef) =>
   t.subject.id === s.id && t.subject.type === s.type && t.subject.relation === s.relation;

@@ -1,13 +1,13 @@
 /**
  * {@link matchesFilter}: whether a tuple passes a {@link TupleFilter}, the last step of every
- * `read` of the compact index.
+ * `read` of the tuple index and of the compact index.
  *
  * @module
  */
 
 import type { RelationshipTuple, TupleFilter } from '../relationship-store.js';
 
-/** Whether `t` passes `filter` (as `TupleIndex.read` filters: see {@link TupleFilter}). */
+/** Whether `t` passes `filter` (see {@link TupleFilter}). */
 export function matchesFilter(t: RelationshipTuple, filter: TupleFilter): boolean {
   const { object, relation, subject } = filter;
   if (object && (t.object.type !== object.type || (object.id !== undefined && t.object.id !== object.id))) {

@@ -13,6 +13,7 @@
  */
 
 import type { ObjectRef, RelationshipTuple, SubjectRef, TupleFilter } from '../relationship-store.js';
+import { matchesFilter } from './tuple-filter.js';
 
 // Subject keys: types and relations match NAME_PATTERN (no ':' or '#'), ids are free-form, so
 // `type:id#relation-or-empty` splits at the first ':' and the last '#': no two subjects share one.
@@ -294,26 +295,7 @@ export class TupleIndex {
       candidates = this.all(object?.type);
     }
     const out: RelationshipTuple[] = [];
-    for (const t of candidates) {
-      if (
-        object &&
-        (t.object.type !== object.type || (object.id !== undefined && t.object.id !== object.id))
-      ) {
-        continue;
-      }
-      if (relation !== undefined && t.relation !== relation) continue;
-      if (subject) {
-        if (t.subject.type !== subject.type) continue;
-        if (subject.id !== undefined && t.subject.id !== subject.id) continue;
-        if (
-          t.subject.relation !== subject.relation &&
-          (subject.id !== undefined || subject.relation !== undefined)
-        ) {
-          continue;
-        }
-      }
-      out.push(t);
-    }
+    for (const t of candidates) if (matchesFilter(t, filter)) out.push(t);
     return out;
   }
 

@@ -226,4 +226,5 @@ export class PrefetchReads {
 // Ids are free-form, so they are length-prefixed: no two distinct reads share a key.
 const key = (object: ObjectRef, relation: string) =>
   `${object.type}:${object.id.length}:${object.id}#${relation}`;
-const subjectKey = (s: SubjectRef) => `${s.type}:${s.id.length}:${s.id}#${s.relation ?? ''}`;
+/** A subject as a key part (ids length-prefixed); shared with `object-reads.ts`. */
+export const subjectKey = (s: SubjectRef) => `${s.type}:${s.id.length}:${s.id}#${s.relation ?? ''}`;

@@ -5,14 +5,12 @@
  * one. A planted cookie next to the real one ("cookie tossing" from a sibling subdomain) must not
  * decide whose session a request runs in. Other cookies may repeat.
  */
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GatehouseConfig } from '../../../src/index.js';
 import {
   bearer,
   bearerChallenge,
   COOKIE,
-  COOKIE_MODE,
+  COOKIES_AND_GITHUB,
   cookieHeader,
   cookieNamed,
   get,
@@ -26,25 +24,6 @@ import {
   TRANSPORTS,
   userWithTokens,
 } from './support.js';
-
-/** Cookie mode, plus a GitHub provider whose endpoints are never reached by these tests. */
-const WITH_OAUTH: Partial<GatehouseConfig> = {
-  ...COOKIE_MODE,
-  oauth: {
-    allowInsecureRequests: true,
-    providers: {
-      github: {
-        type: 'github',
-        clientId: 'gatehouse-test',
-        clientSecret: randomBytes(24).toString('base64url'),
-        redirectUri: 'https://app.example.com/auth/oauth/github/callback',
-        authorizationEndpoint: 'http://127.0.0.1:9/login/oauth/authorize',
-        tokenEndpoint: 'http://127.0.0.1:9/login/oauth/access_token',
-        apiBaseUrl: 'http://127.0.0.1:9',
-      },
-    },
-  },
-};
 
 const FLOW_COOKIE = '__Secure-gatehouse-oauth';
 
@@ -62,7 +41,7 @@ function expectAmbiguous(
 describe.each(TRANSPORTS)('duplicate cookies: %s', (_name, start) => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness(start, WITH_OAUTH);
+    h = await startHarness(start, COOKIES_AND_GITHUB);
   });
   afterAll(async () => {
     await h?.close();

@@ -8,7 +8,7 @@
  * in-process app (registered by {@link startHarness} until `close()`) goes through that app's
  * tool, any other over the network. Tests are written once against `h.url`.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { parseSetCookie, type SetCookie } from 'cookie';
 import { expect } from 'vitest';
@@ -41,6 +41,25 @@ export const SCOPED: Partial<GatehouseConfig> = { tokens: { scopes: ['read', 'wr
 
 /** Cookie mode on, with the secure defaults (`__Host-`/`__Secure-` names). */
 export const COOKIE_MODE: Partial<GatehouseConfig> = { http: { cookies: { enabled: true } } };
+
+/** Cookie mode, plus a GitHub provider whose endpoints are never reached by these tests. */
+export const COOKIES_AND_GITHUB: Partial<GatehouseConfig> = {
+  ...COOKIE_MODE,
+  oauth: {
+    allowInsecureRequests: true,
+    providers: {
+      github: {
+        type: 'github',
+        clientId: 'gatehouse-test',
+        clientSecret: randomBytes(24).toString('base64url'),
+        redirectUri: 'https://app.example.com/auth/oauth/github/callback',
+        authorizationEndpoint: 'http://127.0.0.1:9/login/oauth/authorize',
+        tokenEndpoint: 'http://127.0.0.1:9/login/oauth/access_token',
+        apiBaseUrl: 'http://127.0.0.1:9',
+      },
+    },
+  },
+};
 
 export async function startHarness(
   start: StartApp,
